@@ -1,0 +1,102 @@
+//! The `ferry` command line: one module per command.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod config;
+pub mod env;
+pub mod login;
+pub mod plugin;
+pub mod profiles;
+pub mod sandbox;
+
+#[derive(Parser)]
+#[command(name = "ferry", version, about = "Move Palette cluster profiles between environments")]
+pub struct Cli {
+    #[command(flatten)]
+    pub globals: Globals,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(clap::Args, Clone, Default)]
+pub struct Globals {
+    /// Passphrase that unlocks stored credentials (else PALETTE_ENCRYPTION_PASSWORD, else a prompt).
+    #[arg(short = 'k', long = "encryption-passphrase", global = true, hide_env_values = true)]
+    pub encryption_passphrase: Option<String>,
+    /// More log output (-v: debug, -vv: trace). FERRY_LOG=<filter> overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl std::fmt::Debug for Globals {
+    // The passphrase must never reach a Debug dump.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Globals")
+            .field("encryption_passphrase", &self.encryption_passphrase.as_ref().map(|_| "<redacted>"))
+            .field("verbose", &self.verbose)
+            .finish()
+    }
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Check an API key against a Palette endpoint and store the environment.
+    Login(login::Args),
+    /// List, select, show or remove stored environments.
+    Env(env::Args),
+    /// Cluster profiles of an environment.
+    Profiles(profiles::Args),
+    /// ferry's own configuration (passphrase rotation).
+    Config(config::Args),
+    /// The plugins that run each step: list, inspect, install, run.
+    Plugin(plugin::Args),
+    /// A local Palette-compatible API server to try ferry on.
+    Sandbox(sandbox::Args),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.globals.verbose);
+    let result = match cli.command {
+        Command::Login(args) => login::run(args, &cli.globals),
+        Command::Env(args) => env::run(args, &cli.globals),
+        Command::Profiles(args) => profiles::run(args, &cli.globals),
+        Command::Config(args) => config::run(args, &cli.globals),
+        Command::Plugin(args) => plugin::run(args, &cli.globals),
+        Command::Sandbox(args) => sandbox::run(args, &cli.globals),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            report(&err);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints an error and its causes the way the user reads them: what failed, then why.
+pub fn report(err: &anyhow::Error) {
+    eprintln!("error: {err}");
+    for cause in err.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+}
+
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn,ferry=info",
+        1 => "info,ferry=debug",
+        _ => "debug,ferry=trace",
+    };
+    let filter = EnvFilter::try_from_env("FERRY_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}

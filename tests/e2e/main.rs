@@ -1,0 +1,3 @@
+//! End-to-end tests: they drive the real `ferry` binary against real sandbox servers on loopback.
+
+mod support;
