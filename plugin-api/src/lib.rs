@@ -86,7 +86,12 @@ pub mod bindings {
     });
 }
 
+pub use bindings::approver::export_approver;
+pub use bindings::exporter::export_exporter;
 pub use bindings::ferry::plugin::{config, http, log, palette_api, types};
+pub use bindings::importer::export_importer;
+pub use bindings::masker::export_masker;
+pub use bindings::validator::export_validator;
 
 /// The trait a masker implements.
 pub mod masker {
