@@ -13,8 +13,9 @@ pub enum FailureKind {
     Timeout { limit_ms: u64 },
     /// The plugin tried to grow its memory past the cap.
     OutOfMemory { limit_mib: u64 },
-    /// The plugin returned more than the output cap.
-    OutputTooLarge { size_bytes: usize, limit_mib: u64 },
+    /// The plugin handed the host more than the output cap in one call (a result, a log line, a
+    /// request); it was stopped before the copy.
+    OutputTooLarge { limit_mib: u64 },
     /// The plugin crashed (a WebAssembly trap: panic, unreachable, bad memory access).
     Trap { message: String },
     /// The plugin ran and reported an error of its own.
@@ -68,12 +69,9 @@ impl fmt::Display for PluginFailure {
                 f,
                 "ran out of memory (cap {limit_mib} MiB) and was stopped; if it needs more, raise limits.memory-mib for it in the policy"
             ),
-            FailureKind::OutputTooLarge {
-                size_bytes,
-                limit_mib,
-            } => write!(
+            FailureKind::OutputTooLarge { limit_mib } => write!(
                 f,
-                "returned {size_bytes} bytes, over the output cap of {limit_mib} MiB; raise limits.output-mib for it in the policy if that is expected"
+                "tried to hand ferry more than its output cap of {limit_mib} MiB and was stopped; raise limits.output-mib for it in the policy if that is expected"
             ),
             FailureKind::Trap { message } => write!(f, "crashed: {message}"),
             FailureKind::PluginError { error, message } => {

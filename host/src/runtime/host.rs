@@ -88,9 +88,10 @@ impl State {
     pub fn last_stderr_line(&self) -> Option<String> {
         let bytes = self.stderr.contents();
         let text = String::from_utf8_lossy(&bytes);
+        // Rust's panic output ends with a `note:` about backtraces; the message is the line before.
         text.lines()
             .rev()
-            .find(|l| !l.trim().is_empty())
+            .find(|l| !l.trim().is_empty() && !l.starts_with("note: "))
             .map(|l| l.chars().take(500).collect())
     }
 
@@ -221,7 +222,8 @@ impl palette_api::Host for State {
             .setup
             .palette
             .as_ref()
-            .ok_or("palette-api is not granted to this plugin")?;
+            // Linked means granted; no grant here means this run has no Palette connection.
+            .ok_or("this ferry run has no Palette connection (`ferry plugin run` works offline)")?;
         check_palette_request(&req, grant.write)?;
         grant.transport.send(&env, &req)
     }

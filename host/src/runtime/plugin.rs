@@ -307,68 +307,6 @@ fn http_grant(grants: &[Capability]) -> Option<HttpGrant> {
     (!origins.is_empty()).then_some(HttpGrant { origins })
 }
 
-/// The bytes a result carries, for the output cap.
-trait OutputSize {
-    fn output_size(&self) -> usize;
-}
-
-impl OutputSize for types::MaskOutput {
-    fn output_size(&self) -> usize {
-        self.document.len()
-            + self
-                .masked
-                .iter()
-                .map(|m| m.pointer.len() + m.key.len() + m.value.len() + m.rule.len())
-                .sum::<usize>()
-    }
-}
-
-impl OutputSize for Vec<types::Finding> {
-    fn output_size(&self) -> usize {
-        self.iter()
-            .map(|f| {
-                f.code.len()
-                    + f.message.len()
-                    + f.path.as_ref().map_or(0, String::len)
-                    + f.hint.as_ref().map_or(0, String::len)
-            })
-            .sum()
-    }
-}
-
-impl OutputSize for types::Decision {
-    fn output_size(&self) -> usize {
-        match self {
-            types::Decision::Approve => 0,
-            types::Decision::Deny(s) | types::Decision::NeedsReview(s) => s.len(),
-        }
-    }
-}
-
-impl OutputSize for types::ExportOutput {
-    fn output_size(&self) -> usize {
-        self.document.len()
-            + self
-                .packs
-                .iter()
-                .map(|p| {
-                    p.name.len()
-                        + p.tag.len()
-                        + p.schema
-                            .iter()
-                            .map(|f| f.name.len() + f.format.len())
-                            .sum::<usize>()
-                })
-                .sum::<usize>()
-    }
-}
-
-impl OutputSize for types::ImportOutput {
-    fn output_size(&self) -> usize {
-        self.uid.len() + self.findings.output_size()
-    }
-}
-
 impl Plugin {
     pub fn id(&self) -> &str {
         &self.manifest.id
@@ -396,7 +334,7 @@ impl Plugin {
     }
 
     /// Runs one call in a fresh store and turns whatever happens into a result or a failure.
-    fn call<R: OutputSize>(
+    fn call<R>(
         &self,
         step: Step,
         f: impl FnOnce(&mut Store<State>) -> wasmtime::Result<Result<R, types::PluginError>>,
@@ -405,19 +343,13 @@ impl Plugin {
         store.limiter(|state| &mut state.limiter);
         store.set_epoch_deadline(self.limits.deadline_ticks());
         store.epoch_deadline_trap();
+        // wasmtime counts every byte a guest hands the host in one call (a result, a log line, a
+        // request) against this fuel and stops before copying past it: that is the output cap.
+        store.set_hostcall_fuel(self.limits.output_bytes());
         let result = f(&mut store);
         store.data().flush_guest_output();
         let kind = match result {
-            Ok(Ok(value)) => {
-                let size = value.output_size();
-                if size <= self.limits.output_bytes() {
-                    return Ok(value);
-                }
-                FailureKind::OutputTooLarge {
-                    size_bytes: size,
-                    limit_mib: self.limits.output_mib,
-                }
-            }
+            Ok(Ok(value)) => return Ok(value),
             Ok(Err(err)) => {
                 let (error, message) = match err {
                     types::PluginError::InvalidInput(m) => ("invalid-input", m),
@@ -434,6 +366,7 @@ impl Plugin {
                     limit_ms: self.limits.timeout_ms,
                 }
             }
+            Err(err) if is_output_cap(&err) => FailureKind::OutputTooLarge { limit_mib: self.limits.output_mib },
             Err(_) if store.data().limiter.memory_refused => FailureKind::OutOfMemory {
                 limit_mib: self.limits.memory_mib,
             },
@@ -546,6 +479,12 @@ impl Plugin {
                 .call_import(store, cx, env, document)
         })
     }
+}
+
+/// Whether wasmtime stopped a copy from the guest at the hostcall fuel (its error type is private,
+/// so its message is what there is to go by).
+fn is_output_cap(err: &wasmtime::Error) -> bool {
+    err.chain().any(|e| e.to_string().contains("fuel allocated for hostcalls has been exhausted"))
 }
 
 /// Compiles a component without the cache (for benchmarks that compare both ways).
