@@ -113,3 +113,66 @@ pub mod exporter {
 pub mod importer {
     pub use crate::bindings::importer::exports::ferry::plugin::importer::Guest;
 }
+
+/// A global allocator for plugins that never frees: every call runs in a fresh instance whose
+/// memory is dropped when the call returns, so freeing is wasted work. Allocation becomes a
+/// pointer bump; the memory cap still bounds the total. Opt in with
+/// `ferry_plugin_api::single_call_allocator!();` in a plugin whose calls allocate a bounded
+/// multiple of their input (ferry's built-ins do).
+#[macro_export]
+macro_rules! single_call_allocator {
+    () => {
+        #[cfg(target_arch = "wasm32")]
+        #[global_allocator]
+        static ALLOCATOR: $crate::alloc::Bump = $crate::alloc::Bump;
+    };
+}
+
+#[doc(hidden)]
+pub mod alloc {
+    use core::alloc::{GlobalAlloc, Layout};
+    use core::sync::atomic::{AtomicUsize, Ordering};
+
+    #[cfg(target_arch = "wasm32")]
+    const PAGE: usize = 64 * 1024;
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    static END: AtomicUsize = AtomicUsize::new(0);
+
+    pub struct Bump;
+
+    unsafe impl GlobalAlloc for Bump {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // Wasm instances are single-threaded: relaxed loads and stores are enough.
+            let start = (NEXT.load(Ordering::Relaxed) + layout.align() - 1) & !(layout.align() - 1);
+            let end = start + layout.size();
+            if start == 0 || end > END.load(Ordering::Relaxed) {
+                return grow(layout);
+            }
+            NEXT.store(end, Ordering::Relaxed);
+            start as *mut u8
+        }
+
+        unsafe fn dealloc(&self, _ptr: *mut u8, _layout: Layout) {}
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn grow(layout: Layout) -> *mut u8 {
+        // Ask for at least 1 MiB at a time so small allocations rarely grow memory.
+        let need = layout.size() + layout.align();
+        let pages = need.max(16 * PAGE).div_ceil(PAGE);
+        let old = core::arch::wasm32::memory_grow(0, pages);
+        if old == usize::MAX {
+            return core::ptr::null_mut();
+        }
+        let base = old * PAGE;
+        let start = (base + layout.align() - 1) & !(layout.align() - 1);
+        NEXT.store(start + layout.size(), Ordering::Relaxed);
+        END.store(base + pages * PAGE, Ordering::Relaxed);
+        start as *mut u8
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn grow(_layout: Layout) -> *mut u8 {
+        core::ptr::null_mut()
+    }
+}

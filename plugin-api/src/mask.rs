@@ -22,13 +22,18 @@ fn worth_masking(value: &str) -> bool {
     !value.is_empty() && value != PLACEHOLDER && !refs::is_only_reference(value)
 }
 
-/// Masks the scalars of every pack's values for which `rule` names a reason.
+/// Masks the scalars of every pack's values for which `rule` names a reason. Packs for which
+/// `wants` is false are not read at all (parsing YAML is most of a masker's work).
 pub fn mask_packs(
     profile: &mut Profile,
+    wants: impl Fn(&Pack) -> bool,
     mut rule: impl FnMut(&Pack, &values::Scalar) -> Option<String>,
 ) -> Result<Vec<MaskedValue>, String> {
     let mut masked = Vec::new();
     for (index, pack) in profile.spec.template.packs.iter_mut().enumerate() {
+        if !wants(pack) {
+            continue;
+        }
         let Some(text) = pack.values.as_deref() else {
             continue;
         };
@@ -82,7 +87,6 @@ pub fn mask_variables(
 /// Palette's rules: values whose pack schema says `format "${password}"`, and variables marked
 /// `isSensitive`. `packs` carries each pack's schema, matched to the document's packs by name.
 pub fn palette_rules(document: &str, packs: &[PackMeta]) -> Result<MaskOutput, String> {
-    let mut profile = Profile::parse(document)?;
     let passwords: HashMap<&str, HashSet<&str>> = packs
         .iter()
         .map(|p| {
@@ -94,7 +98,35 @@ pub fn palette_rules(document: &str, packs: &[PackMeta]) -> Result<MaskOutput, S
             (p.name.as_str(), fields.collect())
         })
         .collect();
-    let mut masked = mask_packs(&mut profile, |pack, scalar| {
+    // Most documents hold nothing Palette's rules mask: a skim that reads only pack names and
+    // variable flags (no maps, no copies of values) settles that before any full parse.
+    let skim: Skim = serde_json::from_str(document)
+        .map_err(|e| format!("not a Palette profile export (JSON): {e}"))?;
+    let sensitive = skim
+        .spec
+        .variables
+        .iter()
+        .any(|v| v.is_sensitive == Some(true));
+    if !sensitive
+        && !skim
+            .spec
+            .template
+            .packs
+            .iter()
+            .any(|p| passwords.get(&*p.name).is_some_and(|f| !f.is_empty()))
+    {
+        return Ok(MaskOutput {
+            document: document.to_string(),
+            masked: Vec::new(),
+        });
+    }
+    let mut profile = Profile::parse(document)?;
+    let has_passwords = |pack: &Pack| {
+        passwords
+            .get(pack.name.as_str())
+            .is_some_and(|f| !f.is_empty())
+    };
+    let mut masked = mask_packs(&mut profile, has_passwords, |pack, scalar| {
         let fields = passwords.get(pack.name.as_str())?;
         fields
             .contains(scalar.dotted().as_str())
@@ -110,6 +142,43 @@ pub fn palette_rules(document: &str, packs: &[PackMeta]) -> Result<MaskOutput, S
         profile.to_json()
     };
     Ok(MaskOutput { document, masked })
+}
+
+/// Just enough of a document to tell whether Palette's rules have anything to do.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Skim<'a> {
+    #[serde(borrow)]
+    spec: SkimSpec<'a>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct SkimSpec<'a> {
+    #[serde(borrow)]
+    template: SkimTemplate<'a>,
+    variables: Vec<SkimVariable>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct SkimTemplate<'a> {
+    #[serde(borrow)]
+    packs: Vec<SkimPack<'a>>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct SkimPack<'a> {
+    #[serde(borrow)]
+    name: std::borrow::Cow<'a, str>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct SkimVariable {
+    #[serde(rename = "isSensitive")]
+    is_sensitive: Option<bool>,
 }
 
 #[cfg(test)]

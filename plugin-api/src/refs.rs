@@ -5,7 +5,7 @@
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use regex::Regex;
+use regex_lite::Regex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

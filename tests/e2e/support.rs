@@ -42,9 +42,18 @@ pub fn run(cmd: &mut Command) -> (i32, String, String) {
 }
 
 /// Installs a fixture plugin (a crate in tests/plugins) under `id`, with extra manifest lines.
-pub fn install_fixture(home: &std::path::Path, lib: &str, id: &str, manifest: &str) -> (i32, String, String) {
+pub fn install_fixture(
+    home: &std::path::Path,
+    lib: &str,
+    id: &str,
+    manifest: &str,
+) -> (i32, String, String) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(wasm_dir().join(format!("{lib}.wasm")), dir.path().join("plugin.wasm")).unwrap();
+    std::fs::copy(
+        wasm_dir().join(format!("{lib}.wasm")),
+        dir.path().join("plugin.wasm"),
+    )
+    .unwrap();
     let text = format!("id = \"{id}\"\nversion = \"0.1.0\"\nwasm = \"plugin.wasm\"\n{manifest}");
     let path = dir.path().join("ferry-plugin.toml");
     std::fs::write(&path, text).unwrap();

@@ -23,7 +23,7 @@ pub mod policy;
 use std::path::Path;
 use std::sync::Arc;
 
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 pub use error::{FailureKind, PluginFailure};
 pub use host::PaletteTransport;
@@ -46,6 +46,7 @@ impl Runtime {
         let mut config = Config::new();
         config.epoch_interruption(true);
         config.wasm_component_model(true);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool()));
         let engine = Engine::new(&config)?;
         start_epoch_ticker(&engine);
         let cache = ComponentCache::new(&engine, home.join("cache").join("components"));
@@ -79,6 +80,21 @@ impl Runtime {
     pub fn load(&self, entry: &Entry) -> Result<Plugin, PluginFailure> {
         plugin::load(self, entry)
     }
+}
+
+/// Instances come from a pool of pre-reserved slots, so a call does not map and unmap memory:
+/// that is most of what instantiation costs. Slots cover the largest memory a policy may grant
+/// (a 32-bit wasm memory, 4 GiB); a handful are enough as ferry runs few plugins at once.
+fn pool() -> PoolingAllocationConfig {
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(32)
+        .total_core_instances(256)
+        .total_memories(32)
+        .total_tables(256)
+        .max_memory_size(4 << 30)
+        .linear_memory_keep_resident(1 << 20)
+        .table_keep_resident(64 << 10);
+    pool
 }
 
 /// Ticks the engine's epoch for the life of the process. The thread holds only a weak handle:

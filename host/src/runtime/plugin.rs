@@ -366,7 +366,9 @@ impl Plugin {
                     limit_ms: self.limits.timeout_ms,
                 }
             }
-            Err(err) if is_output_cap(&err) => FailureKind::OutputTooLarge { limit_mib: self.limits.output_mib },
+            Err(err) if is_output_cap(&err) => FailureKind::OutputTooLarge {
+                limit_mib: self.limits.output_mib,
+            },
             Err(_) if store.data().limiter.memory_refused => FailureKind::OutOfMemory {
                 limit_mib: self.limits.memory_mib,
             },
@@ -484,7 +486,10 @@ impl Plugin {
 /// Whether wasmtime stopped a copy from the guest at the hostcall fuel (its error type is private,
 /// so its message is what there is to go by).
 fn is_output_cap(err: &wasmtime::Error) -> bool {
-    err.chain().any(|e| e.to_string().contains("fuel allocated for hostcalls has been exhausted"))
+    err.chain().any(|e| {
+        e.to_string()
+            .contains("fuel allocated for hostcalls has been exhausted")
+    })
 }
 
 /// Compiles a component without the cache (for benchmarks that compare both ways).
