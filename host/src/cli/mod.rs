@@ -10,9 +10,14 @@ pub mod login;
 pub mod plugin;
 pub mod profiles;
 pub mod sandbox;
+pub mod table;
 
 #[derive(Parser)]
-#[command(name = "ferry", version, about = "Move Palette cluster profiles between environments")]
+#[command(
+    name = "ferry",
+    version,
+    about = "Move Palette cluster profiles between environments"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub globals: Globals,
@@ -24,7 +29,12 @@ pub struct Cli {
 #[derive(clap::Args, Clone, Default)]
 pub struct Globals {
     /// Passphrase that unlocks stored credentials (else PALETTE_ENCRYPTION_PASSWORD, else a prompt).
-    #[arg(short = 'k', long = "encryption-passphrase", global = true, hide_env_values = true)]
+    #[arg(
+        short = 'k',
+        long = "encryption-passphrase",
+        global = true,
+        hide_env_values = true
+    )]
     pub encryption_passphrase: Option<String>,
     /// More log output (-v: debug, -vv: trace). FERRY_LOG=<filter> overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -35,7 +45,10 @@ impl std::fmt::Debug for Globals {
     // The passphrase must never reach a Debug dump.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Globals")
-            .field("encryption_passphrase", &self.encryption_passphrase.as_ref().map(|_| "<redacted>"))
+            .field(
+                "encryption_passphrase",
+                &self.encryption_passphrase.as_ref().map(|_| "<redacted>"),
+            )
             .field("verbose", &self.verbose)
             .finish()
     }

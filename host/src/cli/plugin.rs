@@ -1,12 +1,396 @@
-//! `ferry plugin`.
+//! `ferry plugin`: see which plugins run each step, install your own, and try one on a document.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::Globals;
+use clap::{Subcommand, ValueEnum};
+use serde_json::{Value, json};
+
+use super::{Globals, table};
+use crate::home;
+use crate::runtime::bindings::types;
+use crate::runtime::catalog::{self, Entry, Origin};
+use crate::runtime::manifest::Step;
+use crate::runtime::plugin::granted;
+use crate::runtime::policy::Policy;
+use crate::runtime::{PluginFailure, Runtime};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Policy file (default: FERRY_POLICY, else <ferry home>/policy.toml if present).
+    #[arg(long, global = true)]
+    policy: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
 
-pub fn run(_args: Args, _globals: &Globals) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ferry plugin` is not built yet")
+#[derive(Subcommand)]
+enum Command {
+    /// Built-in and installed plugins, with version, steps, contract, sha256 and grants.
+    List {
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Everything about one plugin: manifest, digest, what it imports and exports, limits.
+    Inspect {
+        id: String,
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Install a plugin from its manifest (ferry-plugin.toml, with the wasm beside it).
+    Install { manifest: PathBuf },
+    /// Remove an installed plugin.
+    Remove { id: String },
+    /// Run plugins on a document, in the order given, and report each one's outcome.
+    Run {
+        /// Plugin ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+        #[arg(long, value_parser = parse_step)]
+        step: Step,
+        /// The profile export (JSON) to work on.
+        #[arg(long)]
+        document: PathBuf,
+        /// A pack's schema.yaml, as PACK=FILE (repeatable); maskers use it to find passwords.
+        #[arg(long = "schema", value_name = "PACK=FILE")]
+        schemas: Vec<String>,
+        /// The environment named in the plugin's context.
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Output {
+    Table,
+    Json,
+}
+
+fn parse_step(s: &str) -> Result<Step, String> {
+    s.parse()
+}
+
+pub fn run(args: Args, _globals: &Globals) -> anyhow::Result<ExitCode> {
+    let home = home::dir()?;
+    let policy = Policy::load(&home, args.policy.as_deref())?;
+    match args.command {
+        Command::List { output } => list(&home, &policy, output),
+        Command::Inspect { id, output } => inspect(&home, policy, &id, output),
+        Command::Install { manifest } => {
+            let entry = catalog::install(&home, &manifest)?;
+            println!(
+                "installed {} {} (sha256 {}); it runs with no capabilities until the policy grants them",
+                entry.manifest.id, entry.manifest.version, entry.sha256
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Remove { id } => {
+            let entry = catalog::find(&home, &id)?;
+            let Some(dir) = entry.dir.filter(|_| entry.origin == Origin::Installed) else {
+                anyhow::bail!(
+                    "'{id}' is built into ferry and cannot be removed; leave it out of the policy's [steps] instead"
+                );
+            };
+            std::fs::remove_dir_all(&dir)?;
+            println!("removed {id}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run {
+            ids,
+            step,
+            document,
+            schemas,
+            env,
+            output,
+        } => run_plugins(&home, policy, &ids, step, &document, &schemas, env, output),
+    }
+}
+
+fn steps_of(entry: &Entry) -> String {
+    entry
+        .manifest
+        .steps
+        .iter()
+        .map(|s| s.name())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn origin_name(origin: Origin) -> &'static str {
+    match origin {
+        Origin::BuiltIn => "built-in",
+        Origin::Installed => "installed",
+    }
+}
+
+/// Grants as the runtime would apply them, without compiling anything.
+fn grants_of(
+    home: &std::path::Path,
+    policy: &Policy,
+    entry: &Entry,
+) -> anyhow::Result<Vec<String>> {
+    let rt = Runtime::new(home, policy.clone())?;
+    Ok(granted(&rt, entry)
+        .iter()
+        .map(ToString::to_string)
+        .collect())
+}
+
+fn list(home: &std::path::Path, policy: &Policy, output: Output) -> anyhow::Result<ExitCode> {
+    let entries = catalog::all(home);
+    let mut rows = Vec::new();
+    let mut items = Vec::new();
+    for e in &entries {
+        let grants = grants_of(home, policy, e)?;
+        rows.push(vec![
+            e.manifest.id.clone(),
+            e.manifest.version.to_string(),
+            origin_name(e.origin).to_string(),
+            steps_of(e),
+            e.manifest.contract.to_string(),
+            e.sha256[..12].to_string(),
+            if grants.is_empty() {
+                "-".to_string()
+            } else {
+                grants.join(",")
+            },
+        ]);
+        items.push(json!({
+            "id": e.manifest.id, "version": e.manifest.version.to_string(), "origin": e.origin,
+            "steps": e.manifest.steps, "contract": e.manifest.contract.to_string(), "sha256": e.sha256,
+            "capabilities": e.manifest.capabilities, "grants": grants, "description": e.manifest.description,
+        }));
+    }
+    match output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&items)?),
+        Output::Table => {
+            print!(
+                "{}",
+                table::render(
+                    &[
+                        "ID", "VERSION", "ORIGIN", "STEPS", "CONTRACT", "SHA256", "GRANTS"
+                    ],
+                    &rows
+                )
+            )
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn inspect(
+    home: &std::path::Path,
+    policy: Policy,
+    id: &str,
+    output: Output,
+) -> anyhow::Result<ExitCode> {
+    let entry = catalog::find(home, id)?;
+    let rt = Runtime::new(home, policy)?;
+    let loaded = rt.load(&entry);
+    let m = &entry.manifest;
+    let mut info = json!({
+        "id": m.id, "version": m.version.to_string(), "description": m.description,
+        "origin": entry.origin, "path": entry.dir.as_ref().map(|d| d.display().to_string()),
+        "steps": m.steps, "contract": m.contract.to_string(),
+        "host_contract": crate::runtime::manifest::HOST_CONTRACT,
+        "sha256": entry.sha256, "capabilities": m.capabilities,
+        "grants": granted(&rt, &entry).iter().map(ToString::to_string).collect::<Vec<_>>(),
+    });
+    let code = match &loaded {
+        Ok(p) => {
+            info["status"] = json!("ready");
+            info["limits"] = json!(p.limits);
+            info["imports"] = json!(p.imports);
+            info["exports"] = json!(p.exports);
+            info["compiled_cache"] = json!(rt.cache().path_for(&p.sha256).display().to_string());
+            ExitCode::SUCCESS
+        }
+        Err(f) => {
+            info["status"] = json!("refused");
+            info["error"] = json!(f.to_string());
+            info["error_kind"] = json!(f.kind.name());
+            ExitCode::FAILURE
+        }
+    };
+    match output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&info)?),
+        Output::Table => print_inspect(&info),
+    }
+    Ok(code)
+}
+
+fn print_inspect(info: &Value) {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".to_string(),
+        Value::Array(a) if a.is_empty() => "-".to_string(),
+        Value::Array(a) => a
+            .iter()
+            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join("\n                "),
+        other => other.to_string(),
+    };
+    for key in [
+        "id",
+        "version",
+        "description",
+        "origin",
+        "path",
+        "steps",
+        "contract",
+        "host_contract",
+        "sha256",
+        "capabilities",
+        "grants",
+        "status",
+        "error",
+        "limits",
+        "imports",
+        "exports",
+        "compiled_cache",
+    ] {
+        if let Some(v) = info.get(key) {
+            println!("{:<15} {}", format!("{key}:"), text(v));
+        }
+    }
+}
+
+/// Reads `PACK=FILE` schema arguments into pack metadata for the plugins.
+fn pack_metas(schemas: &[String]) -> anyhow::Result<Vec<types::PackMeta>> {
+    schemas
+        .iter()
+        .map(|arg| {
+            let (pack, file) = arg
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("--schema takes PACK=FILE (the pack's name in the document, then its schema.yaml); got '{arg}'"))?;
+            let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read schema {file}: {e}"))?;
+            let fields = ferry_plugin_api::schema::parse_schema_yaml(&text).map_err(|e| anyhow::anyhow!("schema {file}: {e}"))?;
+            Ok(types::PackMeta { name: pack.to_string(), tag: String::new(), schema: fields.into_iter().map(to_host_field).collect() })
+        })
+        .collect()
+}
+
+/// The SDK's and the host's bindings are separate types of one WIT record.
+pub fn to_host_field(f: ferry_plugin_api::types::SchemaField) -> types::SchemaField {
+    types::SchemaField {
+        name: f.name,
+        format: f.format,
+        required: f.required,
+        readonly: f.readonly,
+        regex: f.regex,
+        hints: f.hints,
+        list_options: f.list_options,
+    }
+}
+
+fn failure_json(f: &PluginFailure) -> Value {
+    json!({ "id": f.plugin, "version": f.version, "ok": false, "error": f.kind, "message": f.to_string() })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_plugins(
+    home: &std::path::Path,
+    policy: Policy,
+    ids: &[String],
+    step: Step,
+    document: &std::path::Path,
+    schemas: &[String],
+    env: Option<String>,
+    output: Output,
+) -> anyhow::Result<ExitCode> {
+    let mut doc = std::fs::read_to_string(document)
+        .map_err(|e| anyhow::anyhow!("cannot read the document {}: {e}", document.display()))?;
+    let packs = pack_metas(schemas)?;
+    let rt = Runtime::new(home, policy)?;
+    let cx = types::Context {
+        run_id: format!("{:016x}", rand::random::<u64>()),
+        step: step.name().to_string(),
+        source_env: env.clone(),
+        target_env: env.clone(),
+        dry_run: true,
+    };
+    let mut reports = Vec::new();
+    let mut findings_all = Vec::new();
+    let mut failed = false;
+    // Every id must name a plugin before any of them runs.
+    let entries = ids
+        .iter()
+        .map(|id| catalog::find(home, id))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for entry in entries {
+        let outcome = rt.load(&entry).and_then(|plugin| match step {
+            Step::Mask => plugin.mask(&cx, &doc, &packs).map(|out| {
+                let masked: Vec<Value> = out.masked.iter().map(|m| json!({"pointer": m.pointer, "key": m.key, "rule": m.rule})).collect();
+                let summary = format!("masked {} value(s)", masked.len());
+                doc = out.document;
+                (summary, json!({ "masked": masked }))
+            }),
+            Step::Validate => plugin.validate(&cx, &doc, &packs).map(|findings| {
+                let summary = format!("{} finding(s)", findings.len());
+                let list: Vec<Value> = findings.iter().map(finding_json).collect();
+                findings_all.extend(findings);
+                (summary, json!({ "findings": list }))
+            }),
+            Step::Approve => plugin.approve(&cx, &doc, &findings_all).map(|d| {
+                let (decision, reason) = match d {
+                    types::Decision::Approve => ("approve", None),
+                    types::Decision::Deny(r) => ("deny", Some(r)),
+                    types::Decision::NeedsReview(r) => ("needs-review", Some(r)),
+                };
+                (format!("{decision}{}", reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()), json!({"decision": decision, "reason": reason}))
+            }),
+            Step::Export | Step::Import => Err(PluginFailure {
+                plugin: entry.manifest.id.clone(),
+                version: entry.manifest.version.to_string(),
+                step: step.name().into(),
+                kind: crate::runtime::FailureKind::Load {
+                    message: "`plugin run` tries offline steps (mask, validate, approve); export and import need an environment".into(),
+                },
+            }),
+        });
+        match outcome {
+            Ok((summary, mut detail)) => {
+                eprintln!(
+                    "ok      {} {}: {summary}",
+                    entry.manifest.id, entry.manifest.version
+                );
+                detail["id"] = json!(entry.manifest.id);
+                detail["version"] = json!(entry.manifest.version.to_string());
+                detail["ok"] = json!(true);
+                reports.push(detail);
+            }
+            Err(f) => {
+                failed = true;
+                eprintln!("failed  {f}");
+                reports.push(failure_json(&f));
+            }
+        }
+    }
+    match output {
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({ "step": step, "plugins": reports, "document": (step == Step::Mask).then_some(&doc) })
+            )?
+        ),
+        Output::Table if step == Step::Mask => println!("{doc}"),
+        Output::Table => {}
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn finding_json(f: &types::Finding) -> Value {
+    let severity = match f.severity {
+        types::Severity::Info => "info",
+        types::Severity::Warning => "warning",
+        types::Severity::Error => "error",
+    };
+    json!({ "severity": severity, "code": f.code, "message": f.message, "path": f.path, "hint": f.hint })
 }

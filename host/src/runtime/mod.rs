@@ -1,1 +1,98 @@
-//! (placeholder, see issues)
+//! The plugin runtime: wasmtime, with the rules that make running other people's code safe.
+//!
+//! - One [`Runtime`] (one `Engine`) per process; a background thread ticks the engine's epoch so
+//!   every call has a deadline.
+//! - Loading a plugin ([`Runtime::load`]) checks its manifest's contract version *before* compiling
+//!   anything, compiles it (or loads the compiled form from [`cache`]), checks the versions of the
+//!   interfaces it exports and that each host interface it imports is granted, and links only
+//!   those: the result is an `InstancePre` per plugin.
+//! - Each call gets a fresh `Store` with a memory cap and a deadline; the output is measured
+//!   against a cap. Every failure is a [`PluginFailure`] naming plugin, version, step and kind.
+
+pub mod bindings;
+pub mod cache;
+pub mod catalog;
+pub mod error;
+pub mod host;
+pub mod limits;
+pub mod manifest;
+mod outbound;
+pub mod plugin;
+pub mod policy;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use wasmtime::{Config, Engine};
+
+pub use error::{FailureKind, PluginFailure};
+pub use host::PaletteTransport;
+pub use plugin::Plugin;
+
+use cache::ComponentCache;
+use catalog::Entry;
+use policy::Policy;
+
+pub struct Runtime {
+    engine: Engine,
+    cache: ComponentCache,
+    policy: Policy,
+    palette: Option<Arc<dyn PaletteTransport>>,
+}
+
+impl Runtime {
+    /// A runtime whose compiled cache lives in `<home>/cache/components`.
+    pub fn new(home: &Path, policy: Policy) -> anyhow::Result<Runtime> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        config.wasm_component_model(true);
+        let engine = Engine::new(&config)?;
+        start_epoch_ticker(&engine);
+        let cache = ComponentCache::new(&engine, home.join("cache").join("components"));
+        Ok(Runtime {
+            engine,
+            cache,
+            policy,
+            palette: None,
+        })
+    }
+
+    /// Lets plugins that are granted `palette-api` reach Palette through `transport`.
+    pub fn with_palette(mut self, transport: Arc<dyn PaletteTransport>) -> Runtime {
+        self.palette = Some(transport);
+        self
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn cache(&self) -> &ComponentCache {
+        &self.cache
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Prepares a plugin to run: see the module docs for what is checked, in which order.
+    pub fn load(&self, entry: &Entry) -> Result<Plugin, PluginFailure> {
+        plugin::load(self, entry)
+    }
+}
+
+/// Ticks the engine's epoch for the life of the process. The thread holds only a weak handle:
+/// it ends when the engine does.
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("ferry-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(limits::EPOCH_TICK);
+            }
+        })
+        .expect("start the epoch thread");
+}

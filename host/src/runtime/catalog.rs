@@ -1,0 +1,205 @@
+//! Where plugins come from: built into the binary, or installed into ferry's home
+//! (`<home>/plugins/<id>/`, the manifest beside its wasm, with the wasm's sha256 recorded).
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::manifest::Manifest;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/builtins.rs"));
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    BuiltIn,
+    Installed,
+}
+
+/// A plugin ferry knows of: its manifest, where it is, and its digest.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub manifest: Manifest,
+    pub origin: Origin,
+    /// Installed plugins: the folder holding the manifest and wasm.
+    pub dir: Option<PathBuf>,
+    /// Built-in plugins: the component, embedded in the binary.
+    embedded: Option<&'static [u8]>,
+    pub sha256: String,
+}
+
+impl Entry {
+    /// The component's bytes.
+    pub fn wasm(&self) -> anyhow::Result<std::borrow::Cow<'static, [u8]>> {
+        match (&self.dir, self.embedded) {
+            (_, Some(bytes)) => Ok(std::borrow::Cow::Borrowed(bytes)),
+            (None, None) => anyhow::bail!("plugin '{}' has no component", self.manifest.id),
+            (Some(dir), None) => {
+                let path = dir.join(&self.manifest.wasm);
+                let bytes = std::fs::read(&path).map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot read plugin '{}' at {}: {e}",
+                        self.manifest.id,
+                        path.display()
+                    )
+                })?;
+                let digest = sha256_hex(&bytes);
+                if digest != self.sha256 {
+                    anyhow::bail!(
+                        "plugin '{}' at {} has changed since it was installed (sha256 {digest}, recorded {}); reinstall it with `ferry plugin install`",
+                        self.manifest.id,
+                        path.display(),
+                        self.sha256
+                    );
+                }
+                Ok(std::borrow::Cow::Owned(bytes))
+            }
+        }
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The built-in plugins, in the order their crates are named.
+pub fn builtins() -> Vec<Entry> {
+    embedded::BUILTINS
+        .iter()
+        .map(|(manifest, wasm)| Entry {
+            manifest: Manifest::parse(manifest, "built-in").expect("built-in manifests are valid"),
+            origin: Origin::BuiltIn,
+            dir: None,
+            embedded: Some(wasm),
+            sha256: sha256_hex(wasm),
+        })
+        .collect()
+}
+
+/// Where installed plugins live.
+pub fn installed_dir(home: &Path) -> PathBuf {
+    home.join("plugins")
+}
+
+/// The plugins installed in `home`, sorted by id. A broken install is reported, not fatal.
+pub fn installed(home: &Path) -> Vec<Entry> {
+    let mut found = Vec::new();
+    let Ok(dirs) = std::fs::read_dir(installed_dir(home)) else {
+        return found;
+    };
+    for dir in dirs.flatten().map(|d| d.path()).filter(|p| p.is_dir()) {
+        let path = dir.join("ferry-plugin.toml");
+        let parsed = std::fs::read_to_string(&path)
+            .map_err(anyhow::Error::from)
+            .and_then(|text| Manifest::parse(&text, &path.display().to_string()));
+        match parsed {
+            Ok(manifest) => {
+                let Some(sha256) = manifest.sha256.clone() else {
+                    tracing::warn!(
+                        "skipping {}: no sha256 recorded; reinstall it",
+                        path.display()
+                    );
+                    continue;
+                };
+                found.push(Entry {
+                    manifest,
+                    origin: Origin::Installed,
+                    dir: Some(dir),
+                    embedded: None,
+                    sha256,
+                });
+            }
+            Err(err) => tracing::warn!("skipping a broken plugin install: {err:#}"),
+        }
+    }
+    found.sort_by(|a, b| a.manifest.id.cmp(&b.manifest.id));
+    found
+}
+
+/// Every plugin: built-ins first, then installed ones.
+pub fn all(home: &Path) -> Vec<Entry> {
+    let mut all = builtins();
+    all.extend(installed(home));
+    all
+}
+
+/// The plugin with this id.
+pub fn find(home: &Path, id: &str) -> anyhow::Result<Entry> {
+    let all = all(home);
+    all.iter()
+        .find(|e| e.manifest.id == id)
+        .cloned()
+        .ok_or_else(|| {
+            let ids: Vec<_> = all.iter().map(|e| e.manifest.id.as_str()).collect();
+            anyhow::anyhow!(
+                "no plugin '{id}'; known plugins: {} (see `ferry plugin list`)",
+                ids.join(", ")
+            )
+        })
+}
+
+/// Installs the plugin described by the manifest at `manifest_path` (its wasm beside it): checks
+/// it, records its sha256 and copies both into ferry's home. Returns the installed entry.
+pub fn install(home: &Path, manifest_path: &Path) -> anyhow::Result<Entry> {
+    let text = std::fs::read_to_string(manifest_path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", manifest_path.display()))?;
+    let mut manifest = Manifest::parse(&text, &manifest_path.display().to_string())?;
+    if builtins().iter().any(|b| b.manifest.id == manifest.id) {
+        anyhow::bail!(
+            "'{}' is the id of a built-in plugin; give your plugin another id",
+            manifest.id
+        );
+    }
+    if let Err(why) = manifest.check_contract() {
+        anyhow::bail!(
+            "cannot install plugin '{}' {}: {why}",
+            manifest.id,
+            manifest.version
+        );
+    }
+    let source_dir = manifest_path.parent().unwrap_or(Path::new("."));
+    let wasm_path = source_dir.join(&manifest.wasm);
+    let wasm = std::fs::read(&wasm_path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read the plugin's wasm {} (named by `wasm` in the manifest): {e}",
+            wasm_path.display()
+        )
+    })?;
+    let digest = sha256_hex(&wasm);
+    if let Some(expected) = &manifest.sha256 {
+        if !expected.eq_ignore_ascii_case(&digest) {
+            anyhow::bail!(
+                "{} does not match the manifest: sha256 is {digest}, the manifest says {expected}",
+                wasm_path.display()
+            );
+        }
+    }
+    manifest.sha256 = Some(digest.clone());
+    manifest.wasm = "plugin.wasm".into();
+
+    // Write into a fresh folder, then swap it in: a failed install leaves the old one intact.
+    let root = installed_dir(home);
+    std::fs::create_dir_all(&root)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".install-")
+        .tempdir_in(&root)?;
+    std::fs::write(staging.path().join("plugin.wasm"), &wasm)?;
+    std::fs::write(
+        staging.path().join("ferry-plugin.toml"),
+        toml::to_string(&manifest)?,
+    )?;
+    let target = root.join(&manifest.id);
+    if target.exists() {
+        std::fs::remove_dir_all(&target)?;
+    }
+    std::fs::rename(staging.keep(), &target)?;
+    Ok(Entry {
+        manifest,
+        origin: Origin::Installed,
+        dir: Some(target),
+        embedded: None,
+        sha256: digest,
+    })
+}

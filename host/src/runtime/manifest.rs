@@ -1,0 +1,281 @@
+//! A plugin's manifest (`ferry-plugin.toml`): who it is, which steps it serves, which contract it
+//! was built for, what it asks to be allowed to do, and how much it may use.
+//!
+//! ```toml
+//! id = "acme-mask"
+//! version = "1.2.0"
+//! description = "Masks ACME's internal tokens"
+//! contract = "1.0.0"             # the ferry:plugin version it was built against
+//! steps = ["mask"]
+//! wasm = "acme_mask.wasm"        # beside the manifest
+//! sha256 = "…"                   # optional; recorded by `ferry plugin install`
+//! capabilities = ["palette-api:read", "http:https://vault.acme.example"]
+//! [limits]                       # optional; the policy may lower or raise them
+//! timeout-ms = 2000
+//! memory-mib = 64
+//! output-mib = 16
+//! ```
+
+use std::fmt;
+
+use semver::Version;
+use serde::{Deserialize, Serialize};
+
+use super::limits::LimitOverrides;
+
+/// The contract this host implements (`package ferry:plugin@…` in `wit/`).
+pub const HOST_CONTRACT: &str = ferry_plugin_api::CONTRACT_VERSION;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub id: String,
+    pub version: Version,
+    #[serde(default)]
+    pub description: String,
+    pub contract: Version,
+    pub steps: Vec<Step>,
+    pub wasm: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(default)]
+    pub capabilities: Vec<Capability>,
+    #[serde(default)]
+    pub limits: LimitOverrides,
+}
+
+/// The steps of a profile's journey; each has its own world in the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Step {
+    Export,
+    Mask,
+    Validate,
+    Approve,
+    Import,
+}
+
+impl Step {
+    pub const ALL: [Step; 5] = [
+        Step::Export,
+        Step::Mask,
+        Step::Validate,
+        Step::Approve,
+        Step::Import,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Export => "export",
+            Step::Mask => "mask",
+            Step::Validate => "validate",
+            Step::Approve => "approve",
+            Step::Import => "import",
+        }
+    }
+
+    /// The interface a component exports to serve this step (without the version).
+    pub fn interface(self) -> &'static str {
+        match self {
+            Step::Export => "ferry:plugin/exporter",
+            Step::Mask => "ferry:plugin/masker",
+            Step::Validate => "ferry:plugin/validator",
+            Step::Approve => "ferry:plugin/approver",
+            Step::Import => "ferry:plugin/importer",
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Step {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Step::ALL
+            .into_iter()
+            .find(|step| step.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown step '{s}': expected one of export, mask, validate, approve, import"
+                )
+            })
+    }
+}
+
+/// What a plugin may ask for. Everything else is denied: no files, no environment, no sockets.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Capability {
+    /// Palette API, GET only.
+    PaletteRead,
+    /// Palette API, GET and the import paths.
+    PaletteWrite,
+    /// Outbound HTTP(S) to one origin (`https://host[:port]`).
+    Http(String),
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Capability::PaletteRead => f.write_str("palette-api:read"),
+            Capability::PaletteWrite => f.write_str("palette-api:write"),
+            Capability::Http(origin) => write!(f, "http:{origin}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Capability {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "palette-api:read" => Ok(Capability::PaletteRead),
+            "palette-api:write" => Ok(Capability::PaletteWrite),
+            _ => match s.strip_prefix("http:") {
+                Some(origin) if origin.starts_with("https://") || origin.starts_with("http://") => {
+                    Ok(Capability::Http(origin.trim_end_matches('/').to_string()))
+                }
+                _ => Err(format!(
+                    "unknown capability '{s}': expected palette-api:read, palette-api:write or http:https://host"
+                )),
+            },
+        }
+    }
+}
+
+impl Serialize for Capability {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Capability {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl Manifest {
+    /// Parses and checks a manifest; `origin` names it in errors (a path, or "built-in").
+    pub fn parse(text: &str, origin: &str) -> anyhow::Result<Manifest> {
+        let manifest: Manifest = toml::from_str(text)
+            .map_err(|e| anyhow::anyhow!("invalid plugin manifest {origin}: {e}"))?;
+        if manifest.id.is_empty()
+            || !manifest
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            anyhow::bail!(
+                "invalid plugin manifest {origin}: id '{}' must be lowercase letters, digits and '-'",
+                manifest.id
+            );
+        }
+        if manifest.steps.is_empty() {
+            anyhow::bail!(
+                "invalid plugin manifest {origin}: `steps` is empty; name at least one of export, mask, validate, approve, import"
+            );
+        }
+        Ok(manifest)
+    }
+
+    /// Whether this host can run a plugin built for the manifest's contract version.
+    pub fn check_contract(&self) -> Result<(), String> {
+        check_contract(&self.contract)
+    }
+}
+
+/// A plugin built for contract `built_for` runs here when the major versions match and the host's
+/// minor is at least the plugin's (a minor version only adds). Before 1.0 every minor breaks.
+pub fn check_contract(built_for: &Version) -> Result<(), String> {
+    let host = Version::parse(HOST_CONTRACT).expect("the host contract version is valid semver");
+    let compatible = built_for.major == host.major
+        && if host.major == 0 {
+            built_for.minor == host.minor
+        } else {
+            built_for.minor <= host.minor
+        };
+    if compatible {
+        return Ok(());
+    }
+    let fix = if (built_for.major, built_for.minor) > (host.major, host.minor) {
+        format!(
+            "upgrade ferry to a release that supports ferry:plugin@{}.{}, or use a build of the plugin made for ferry:plugin@{}.x",
+            built_for.major, built_for.minor, host.major
+        )
+    } else {
+        format!("rebuild the plugin against ferry:plugin@{host} (ferry-plugin-api {host})")
+    };
+    Err(format!(
+        "it was built for plugin contract ferry:plugin@{built_for}, but this ferry implements ferry:plugin@{host}; {fix}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Version {
+        Version::parse(s).unwrap()
+    }
+
+    #[test]
+    fn contract_compatibility_follows_semver() {
+        assert!(check_contract(&v("1.0.0")).is_ok());
+        let newer_major = check_contract(&v("2.0.0")).unwrap_err();
+        assert!(
+            newer_major.contains("ferry:plugin@2.0.0")
+                && newer_major.contains("ferry:plugin@1.0.0"),
+            "{newer_major}"
+        );
+        assert!(newer_major.contains("upgrade ferry"), "{newer_major}");
+        assert!(
+            check_contract(&v("1.1.0"))
+                .unwrap_err()
+                .contains("upgrade ferry")
+        );
+        assert!(
+            check_contract(&v("0.9.0"))
+                .unwrap_err()
+                .contains("rebuild the plugin")
+        );
+    }
+
+    #[test]
+    fn manifests_are_checked() {
+        let ok = "id = \"a-b\"\nversion = \"1.0.0\"\ncontract = \"1.0.0\"\nsteps = [\"mask\"]\nwasm = \"a.wasm\"\ncapabilities = [\"palette-api:read\", \"http:https://vault.example/\"]\n[limits]\ntimeout-ms = 10\n";
+        let m = Manifest::parse(ok, "test").unwrap();
+        assert_eq!(
+            m.capabilities,
+            [
+                Capability::PaletteRead,
+                Capability::Http("https://vault.example".into())
+            ]
+        );
+        assert_eq!(m.limits.timeout_ms, Some(10));
+        let bad_cap = ok.replace("palette-api:read", "files:/etc");
+        assert!(
+            Manifest::parse(&bad_cap, "test")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown capability 'files:/etc'")
+        );
+        let bad_step = ok.replace("\"mask\"", "\"deploy\"");
+        assert!(
+            Manifest::parse(&bad_step, "test")
+                .unwrap_err()
+                .to_string()
+                .contains("deploy")
+        );
+        let bad_id = ok.replace("a-b", "A B");
+        assert!(
+            Manifest::parse(&bad_id, "test")
+                .unwrap_err()
+                .to_string()
+                .contains("lowercase")
+        );
+    }
+}

@@ -1,0 +1,493 @@
+//! A loaded plugin and its calls: one fresh `Store` per call, with the plugin's memory cap,
+//! deadline and output cap, and failures turned into [`PluginFailure`]s.
+
+use std::sync::Arc;
+
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
+use wasmtime::{Engine, Store, Trap};
+
+use super::Runtime;
+use super::bindings::{self, approver, exporter, importer, masker, types, validator};
+use super::cache::Outcome;
+use super::catalog::{Entry, Origin};
+use super::error::{FailureKind, PluginFailure};
+use super::host::{CallSetup, HttpGrant, PaletteGrant, State};
+use super::limits::Limits;
+use super::manifest::{self, Capability, Manifest, Step};
+
+/// A plugin ready to run: compiled, checked and linked.
+pub struct Plugin {
+    pub manifest: Manifest,
+    pub sha256: String,
+    pub origin: Origin,
+    pub limits: Limits,
+    /// The capabilities it runs with: requested by its manifest and granted.
+    pub grants: Vec<Capability>,
+    /// Whether loading compiled it or found it in the cache.
+    pub outcome: Outcome,
+    /// What the component imports and exports, as interface names.
+    pub imports: Vec<String>,
+    pub exports: Vec<String>,
+    engine: Engine,
+    setup: CallSetup,
+    pres: StepPres,
+}
+
+#[derive(Default)]
+struct StepPres {
+    masker: Option<masker::MaskerPluginPre<State>>,
+    validator: Option<validator::ValidatorPluginPre<State>>,
+    approver: Option<approver::ApproverPluginPre<State>>,
+    exporter: Option<exporter::ExporterPluginPre<State>>,
+    importer: Option<importer::ImporterPluginPre<State>>,
+}
+
+fn failure(manifest: &Manifest, step: &str, kind: FailureKind) -> PluginFailure {
+    PluginFailure {
+        plugin: manifest.id.clone(),
+        version: manifest.version.to_string(),
+        step: step.to_string(),
+        kind,
+    }
+}
+
+pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure> {
+    let m = &entry.manifest;
+    let steps: Vec<&str> = m.steps.iter().map(|s| s.name()).collect();
+    let step_names = steps.join(",");
+    let fail = |kind| failure(m, &step_names, kind);
+
+    // The manifest's word first: an incompatible plugin is refused before anything is compiled.
+    m.check_contract()
+        .map_err(|message| fail(FailureKind::Incompatible { message }))?;
+    let wasm = entry.wasm().map_err(|e| {
+        fail(FailureKind::Load {
+            message: format!("{e:#}"),
+        })
+    })?;
+    let (component, outcome) = rt
+        .cache()
+        .load(rt.engine(), &wasm, &entry.sha256)
+        .map_err(|e| {
+            fail(FailureKind::Load {
+                message: format!("not a WebAssembly component ferry can run: {e:#}"),
+            })
+        })?;
+    tracing::debug!(
+        "plugin {} {}: {}",
+        m.id,
+        m.version,
+        match outcome {
+            Outcome::Cached => "loaded from the compiled cache",
+            Outcome::Compiled => "compiled",
+        }
+    );
+
+    let ty = component.component_type();
+    let imports: Vec<String> = ty
+        .imports(rt.engine())
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let exports: Vec<String> = ty
+        .exports(rt.engine())
+        .map(|(name, _)| name.to_string())
+        .collect();
+
+    // Then the component's own word: the versions of the step interfaces it exports.
+    for step in &m.steps {
+        let export = exports
+            .iter()
+            .find(|e| e.split('@').next() == Some(step.interface()))
+            .ok_or_else(|| {
+                fail(FailureKind::Load {
+                    message: format!(
+                        "its manifest says it serves step '{step}', but the component does not export {}; it exports: {}",
+                        step.interface(),
+                        exports.join(", ")
+                    ),
+                })
+            })?;
+        let version = export
+            .split_once('@')
+            .and_then(|(_, v)| semver::Version::parse(v).ok())
+            .ok_or_else(|| {
+                fail(FailureKind::Incompatible {
+                    message: format!("it exports {export} without a contract version"),
+                })
+            })?;
+        manifest::check_contract(&version)
+            .map_err(|message| fail(FailureKind::Incompatible { message }))?;
+    }
+
+    let grants = granted(rt, entry);
+    check_imports(m, &imports, &grants).map_err(|(capability, message)| {
+        fail(FailureKind::CapabilityDenied {
+            capability,
+            message,
+        })
+    })?;
+
+    let linker = linker(rt.engine(), &grants).map_err(|e| {
+        fail(FailureKind::Load {
+            message: format!("{e:#}"),
+        })
+    })?;
+    let pre = linker.instantiate_pre(&component).map_err(|e| {
+        fail(FailureKind::Load {
+            message: format!("cannot link: {e:#}"),
+        })
+    })?;
+    let pres = step_pres(m, &pre).map_err(|e| {
+        fail(FailureKind::Load {
+            message: format!("{e:#}"),
+        })
+    })?;
+
+    let policy = rt.policy().plugin(&m.id);
+    let limits =
+        Limits::default().with(&[&m.limits, &policy.map(|p| p.limits).unwrap_or_default()]);
+    let setup = CallSetup {
+        plugin: m.id.clone(),
+        limits,
+        config: Arc::new(rt.policy().config_for(&m.id)),
+        palette: palette_grant(rt, &grants),
+        http: http_grant(&grants),
+    };
+    Ok(Plugin {
+        manifest: m.clone(),
+        sha256: entry.sha256.clone(),
+        origin: entry.origin,
+        limits,
+        grants,
+        outcome,
+        imports,
+        exports,
+        engine: rt.engine().clone(),
+        setup,
+        pres,
+    })
+}
+
+/// What the plugin may use: what its manifest requests, cut down to what the policy grants.
+/// Built-ins are ferry's own: without a policy entry they get what they request.
+pub fn granted(rt: &Runtime, entry: &Entry) -> Vec<Capability> {
+    let requested = &entry.manifest.capabilities;
+    match (
+        rt.policy()
+            .plugin(&entry.manifest.id)
+            .and_then(|p| p.grants.as_ref()),
+        entry.origin,
+    ) {
+        (Some(grants), _) => requested
+            .iter()
+            .filter(|c| grants.contains(c))
+            .cloned()
+            .collect(),
+        (None, Origin::BuiltIn) => requested.clone(),
+        (None, Origin::Installed) => Vec::new(),
+    }
+}
+
+/// Every import must be something ferry provides and, for the guarded interfaces, granted.
+fn check_imports(
+    m: &Manifest,
+    imports: &[String],
+    grants: &[Capability],
+) -> Result<(), (String, String)> {
+    for import in imports {
+        let interface = import.split('@').next().unwrap_or(import);
+        let (capability, allowed) = match interface {
+            "ferry:plugin/types" | "ferry:plugin/log" | "ferry:plugin/config" => continue,
+            "ferry:plugin/palette-api" => (
+                "palette-api:read",
+                grants
+                    .iter()
+                    .any(|g| matches!(g, Capability::PaletteRead | Capability::PaletteWrite)),
+            ),
+            "ferry:plugin/http" => (
+                "http",
+                grants.iter().any(|g| matches!(g, Capability::Http(_))),
+            ),
+            i if is_provided_wasi(i) => continue,
+            other => {
+                return Err((
+                    other.to_string(),
+                    format!(
+                        "it imports {import}, which ferry does not provide to plugins (for outbound HTTP use ferry:plugin/http)"
+                    ),
+                ));
+            }
+        };
+        if !allowed {
+            let requested = m.capabilities.iter().any(|c| match capability {
+                "http" => matches!(c, Capability::Http(_)),
+                _ => matches!(c, Capability::PaletteRead | Capability::PaletteWrite),
+            });
+            let fix = if requested {
+                format!(
+                    "its manifest requests it but the policy does not grant it; add it to `grants` under [plugins.{}] in the policy if you trust this plugin",
+                    m.id
+                )
+            } else {
+                "its manifest does not request it; a plugin must declare the capabilities it uses"
+                    .to_string()
+            };
+            return Err((
+                capability.to_string(),
+                format!("it imports {import} ({capability}): {fix}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// WASI interfaces a plugin may import. They are linked, but the context gives no folders, no
+/// environment and no network, so files, variables and sockets all come back denied.
+fn is_provided_wasi(interface: &str) -> bool {
+    [
+        "wasi:cli/",
+        "wasi:io/",
+        "wasi:clocks/",
+        "wasi:random/",
+        "wasi:filesystem/",
+        "wasi:sockets/",
+    ]
+    .iter()
+    .any(|p| interface.starts_with(p))
+}
+
+fn linker(engine: &Engine, grants: &[Capability]) -> anyhow::Result<Linker<State>> {
+    let mut linker = Linker::<State>::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    bindings::log::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
+    bindings::config::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
+    if grants
+        .iter()
+        .any(|g| matches!(g, Capability::PaletteRead | Capability::PaletteWrite))
+    {
+        bindings::palette_api::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
+    }
+    if grants.iter().any(|g| matches!(g, Capability::Http(_))) {
+        bindings::http::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
+    }
+    Ok(linker)
+}
+
+fn step_pres(m: &Manifest, pre: &InstancePre<State>) -> anyhow::Result<StepPres> {
+    let mut pres = StepPres::default();
+    for step in &m.steps {
+        match step {
+            Step::Mask => pres.masker = Some(masker::MaskerPluginPre::new(pre.clone())?),
+            Step::Validate => {
+                pres.validator = Some(validator::ValidatorPluginPre::new(pre.clone())?)
+            }
+            Step::Approve => pres.approver = Some(approver::ApproverPluginPre::new(pre.clone())?),
+            Step::Export => pres.exporter = Some(exporter::ExporterPluginPre::new(pre.clone())?),
+            Step::Import => pres.importer = Some(importer::ImporterPluginPre::new(pre.clone())?),
+        }
+    }
+    Ok(pres)
+}
+
+fn palette_grant(rt: &Runtime, grants: &[Capability]) -> Option<PaletteGrant> {
+    let write = grants.contains(&Capability::PaletteWrite);
+    let read = write || grants.contains(&Capability::PaletteRead);
+    let transport = rt.palette.clone()?;
+    read.then_some(PaletteGrant { transport, write })
+}
+
+fn http_grant(grants: &[Capability]) -> Option<HttpGrant> {
+    let origins: Vec<String> = grants
+        .iter()
+        .filter_map(|g| match g {
+            Capability::Http(origin) => Some(origin.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect();
+    (!origins.is_empty()).then_some(HttpGrant { origins })
+}
+
+impl Plugin {
+    pub fn id(&self) -> &str {
+        &self.manifest.id
+    }
+
+    fn failure(&self, step: Step, kind: FailureKind) -> PluginFailure {
+        failure(&self.manifest, step.name(), kind)
+    }
+
+    fn not_serving(&self, step: Step) -> PluginFailure {
+        self.failure(
+            step,
+            FailureKind::Load {
+                message: format!(
+                    "it does not serve step '{step}' (its manifest lists: {})",
+                    self.manifest
+                        .steps
+                        .iter()
+                        .map(|s| s.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+        )
+    }
+
+    /// Runs one call in a fresh store and turns whatever happens into a result or a failure.
+    fn call<R>(
+        &self,
+        step: Step,
+        f: impl FnOnce(&mut Store<State>) -> wasmtime::Result<Result<R, types::PluginError>>,
+    ) -> Result<R, PluginFailure> {
+        let mut store = Store::new(&self.engine, State::new(self.setup.clone()));
+        store.limiter(|state| &mut state.limiter);
+        store.set_epoch_deadline(self.limits.deadline_ticks());
+        store.epoch_deadline_trap();
+        // wasmtime counts every byte a guest hands the host in one call (a result, a log line, a
+        // request) against this fuel and stops before copying past it: that is the output cap.
+        store.set_hostcall_fuel(self.limits.output_bytes());
+        let result = f(&mut store);
+        store.data().flush_guest_output();
+        let kind = match result {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(err)) => {
+                let (error, message) = match err {
+                    types::PluginError::InvalidInput(m) => ("invalid-input", m),
+                    types::PluginError::Denied(m) => ("denied", m),
+                    types::PluginError::Failed(m) => ("failed", m),
+                };
+                FailureKind::PluginError {
+                    error: error.to_string(),
+                    message,
+                }
+            }
+            Err(err) if err.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
+                FailureKind::Timeout {
+                    limit_ms: self.limits.timeout_ms,
+                }
+            }
+            Err(err) if is_output_cap(&err) => FailureKind::OutputTooLarge { limit_mib: self.limits.output_mib },
+            Err(_) if store.data().limiter.memory_refused => FailureKind::OutOfMemory {
+                limit_mib: self.limits.memory_mib,
+            },
+            Err(err) => {
+                let trap = err
+                    .downcast_ref::<Trap>()
+                    .map_or_else(|| format!("{err:#}"), |t| t.to_string());
+                let said = store.data().last_stderr_line();
+                let message = match said {
+                    Some(line) => format!("{trap}; it printed: {line}"),
+                    None => trap,
+                };
+                FailureKind::Trap { message }
+            }
+        };
+        Err(self.failure(step, kind))
+    }
+
+    pub fn mask(
+        &self,
+        cx: &types::Context,
+        document: &str,
+        packs: &[types::PackMeta],
+    ) -> Result<types::MaskOutput, PluginFailure> {
+        let pre = self
+            .pres
+            .masker
+            .as_ref()
+            .ok_or_else(|| self.not_serving(Step::Mask))?;
+        self.call(Step::Mask, |store| {
+            let instance = pre.instantiate(&mut *store)?;
+            instance
+                .ferry_plugin_masker()
+                .call_mask(store, cx, document, packs)
+        })
+    }
+
+    pub fn validate(
+        &self,
+        cx: &types::Context,
+        document: &str,
+        packs: &[types::PackMeta],
+    ) -> Result<Vec<types::Finding>, PluginFailure> {
+        let pre = self
+            .pres
+            .validator
+            .as_ref()
+            .ok_or_else(|| self.not_serving(Step::Validate))?;
+        self.call(Step::Validate, |store| {
+            let instance = pre.instantiate(&mut *store)?;
+            instance
+                .ferry_plugin_validator()
+                .call_validate(store, cx, document, packs)
+        })
+    }
+
+    pub fn approve(
+        &self,
+        cx: &types::Context,
+        document: &str,
+        findings: &[types::Finding],
+    ) -> Result<types::Decision, PluginFailure> {
+        let pre = self
+            .pres
+            .approver
+            .as_ref()
+            .ok_or_else(|| self.not_serving(Step::Approve))?;
+        self.call(Step::Approve, |store| {
+            let instance = pre.instantiate(&mut *store)?;
+            instance
+                .ferry_plugin_approver()
+                .call_approve(store, cx, document, findings)
+        })
+    }
+
+    pub fn export(
+        &self,
+        cx: &types::Context,
+        env: &str,
+        profile: &types::ProfileRef,
+    ) -> Result<types::ExportOutput, PluginFailure> {
+        let pre = self
+            .pres
+            .exporter
+            .as_ref()
+            .ok_or_else(|| self.not_serving(Step::Export))?;
+        self.call(Step::Export, |store| {
+            let instance = pre.instantiate(&mut *store)?;
+            instance
+                .ferry_plugin_exporter()
+                .call_export(store, cx, env, profile)
+        })
+    }
+
+    pub fn import(
+        &self,
+        cx: &types::Context,
+        env: &str,
+        document: &str,
+    ) -> Result<types::ImportOutput, PluginFailure> {
+        let pre = self
+            .pres
+            .importer
+            .as_ref()
+            .ok_or_else(|| self.not_serving(Step::Import))?;
+        self.call(Step::Import, |store| {
+            let instance = pre.instantiate(&mut *store)?;
+            instance
+                .ferry_plugin_importer()
+                .call_import(store, cx, env, document)
+        })
+    }
+}
+
+/// Whether wasmtime stopped a copy from the guest at the hostcall fuel (its error type is private,
+/// so its message is what there is to go by).
+fn is_output_cap(err: &wasmtime::Error) -> bool {
+    err.chain().any(|e| e.to_string().contains("fuel allocated for hostcalls has been exhausted"))
+}
+
+/// Compiles a component without the cache (for benchmarks that compare both ways).
+pub fn compile_uncached(engine: &Engine, wasm: &[u8]) -> anyhow::Result<Component> {
+    Ok(Component::new(engine, wasm)?)
+}

@@ -1,0 +1,39 @@
+//! Short builders for findings: `finding::error("code", "message").at("/spec/..").hint("..")`.
+
+use crate::types::{Finding, Severity};
+
+fn new(severity: Severity, code: &str, message: impl Into<String>) -> Finding {
+    Finding {
+        severity,
+        code: code.to_string(),
+        message: message.into(),
+        path: None,
+        hint: None,
+    }
+}
+
+pub fn error(code: &str, message: impl Into<String>) -> Finding {
+    new(Severity::Error, code, message)
+}
+
+pub fn warning(code: &str, message: impl Into<String>) -> Finding {
+    new(Severity::Warning, code, message)
+}
+
+pub fn info(code: &str, message: impl Into<String>) -> Finding {
+    new(Severity::Info, code, message)
+}
+
+impl Finding {
+    /// Where in the document (a JSON pointer, see [`crate::document::pointer`]).
+    pub fn at(mut self, pointer: impl Into<String>) -> Self {
+        self.path = Some(pointer.into());
+        self
+    }
+
+    /// How to fix it.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}

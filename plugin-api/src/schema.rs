@@ -1,0 +1,128 @@
+//! Palette's pack schema mini-language, as found in a pack's `schema.yaml`:
+//!
+//! ```yaml
+//! charts.akuity-agent.akuityApiKeySecret:
+//!   schema: '{{ required | format "${password}" | hints "The API key" }}'
+//! ```
+//!
+//! Constraints are joined with `|`: `required`, `readonly`, `format "${string|number|boolean|
+//! ipv4|version|password|list:[A,B]}"`, `hints "..."`, `regex "..."`. Unknown words are ignored so a
+//! newer Palette does not break older plugins.
+
+use crate::types::SchemaField;
+use crate::values;
+
+/// Parses one constraint text for the field `name`.
+pub fn parse_field(name: &str, text: &str) -> SchemaField {
+    let mut field = SchemaField {
+        name: name.to_string(),
+        format: String::new(),
+        required: false,
+        readonly: false,
+        regex: None,
+        hints: Vec::new(),
+        list_options: Vec::new(),
+    };
+    let inner = text.trim().trim_start_matches("{{").trim_end_matches("}}");
+    for part in split_outside_quotes(inner, '|') {
+        let part = part.trim();
+        let (word, arg) = match part.split_once(char::is_whitespace) {
+            Some((w, rest)) => (w, unquote(rest.trim())),
+            None => (part, String::new()),
+        };
+        match word {
+            "required" => field.required = true,
+            "readonly" => field.readonly = true,
+            "format" => {
+                field.list_options = list_options(&arg);
+                field.format = arg;
+            }
+            "hints" => field.hints.push(arg),
+            "regex" => field.regex = Some(arg),
+            _ => {}
+        }
+    }
+    field
+}
+
+/// Parses a whole `schema.yaml` (keys are dotted paths, each with a `schema:` text).
+pub fn parse_schema_yaml(yaml: &str) -> Result<Vec<SchemaField>, String> {
+    let scalars = values::scalars(yaml)?;
+    Ok(scalars
+        .iter()
+        .filter_map(|s| match s.path.as_slice() {
+            [values::Segment::Key(name), values::Segment::Key(k)] if k == "schema" => {
+                Some(parse_field(name, &s.value))
+            }
+            _ => None,
+        })
+        .collect())
+}
+
+/// True when Palette masks this field's value: format `${password}`.
+pub fn is_password(field: &SchemaField) -> bool {
+    field.format.trim() == "${password}"
+}
+
+fn list_options(format: &str) -> Vec<String> {
+    format
+        .strip_prefix("${list:[")
+        .and_then(|rest| rest.strip_suffix("]}"))
+        .map(|items| items.split(',').map(|s| s.trim().to_string()).collect())
+        .unwrap_or_default()
+}
+
+fn unquote(s: &str) -> String {
+    s.strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(s)
+        .replace("\\\"", "\"")
+}
+
+/// Splits on `sep` where it is not inside double quotes (`format "${a|b}"` holds a `|`).
+fn split_outside_quotes(s: &str, sep: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut start, mut in_quotes, mut escaped) = (0, false, false);
+    for (i, c) in s.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => in_quotes = !in_quotes,
+            c if c == sep && !in_quotes => {
+                parts.push(&s[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    parts.push(&s[start..]);
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_constraint() {
+        let f = parse_field(
+            "a.b",
+            r#"{{ required | readonly | format "${list:[Delete, Retain]}" | hints "Pick one | carefully" }}"#,
+        );
+        assert!(f.required && f.readonly);
+        assert_eq!(f.format, "${list:[Delete, Retain]}");
+        assert_eq!(f.list_options, ["Delete", "Retain"]);
+        assert_eq!(f.hints, ["Pick one | carefully"]);
+        assert!(!is_password(&f));
+    }
+
+    #[test]
+    fn finds_password_fields_in_a_schema_file() {
+        let yaml = "charts.akuity-agent.akuityApiKeySecret:\n  # the key\n  schema: '{{ required | format \"${password}\" }}'\ncharts.akuity-agent.name:\n  schema: '{{ format \"${string}\" }}'\n";
+        let fields = parse_schema_yaml(yaml).unwrap();
+        assert_eq!(fields.len(), 2);
+        assert_eq!(fields[0].name, "charts.akuity-agent.akuityApiKeySecret");
+        assert!(is_password(&fields[0]) && fields[0].required);
+        assert!(!is_password(&fields[1]));
+    }
+}

@@ -1,0 +1,304 @@
+//! A pack's values YAML, read as a list of scalars with their dotted paths and byte spans, so a
+//! plugin can find a value by Palette's dotted notation and replace it in place, leaving comments,
+//! order and formatting of everything else exactly as they were.
+//!
+//! Paths use Palette's notation: keys joined by `.`, `$[]` for any element of an array. A key that
+//! itself contains dots (`spectrocloud.com/install-priority`) matches its dotted spelling.
+
+use std::ops::Range;
+
+use saphyr_parser::{Event, Parser, ScalarStyle};
+
+/// One step of a path into the YAML tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// A scalar value (not a key) of the YAML document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scalar {
+    pub path: Vec<Segment>,
+    /// The value as YAML reads it (quotes and escapes resolved).
+    pub value: String,
+    /// Where its source text is, in bytes: replacing this range replaces the value.
+    pub span: Range<usize>,
+    /// True for `|` and `>` block scalars.
+    pub block: bool,
+}
+
+impl Scalar {
+    /// The path in Palette's dotted notation (`a.b.$[].c`).
+    pub fn dotted(&self) -> String {
+        dotted(&self.path)
+    }
+}
+
+/// Joins a path in Palette's dotted notation.
+pub fn dotted(path: &[Segment]) -> String {
+    let mut out = String::new();
+    for (i, seg) in path.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        match seg {
+            Segment::Key(k) => out.push_str(k),
+            Segment::Index(_) => out.push_str("$[]"),
+        }
+    }
+    out
+}
+
+enum Frame {
+    Mapping { key: Option<String> },
+    Sequence { next: usize },
+}
+
+/// Every scalar value in `yaml`, in document order. Keys are not listed; aliases are skipped
+/// (the value they point at is listed where it is defined).
+pub fn scalars(yaml: &str) -> Result<Vec<Scalar>, String> {
+    let offsets = ByteOffsets::new(yaml);
+    let mut out = Vec::new();
+    let mut frames: Vec<Frame> = Vec::new();
+    // The path of the container each frame describes, kept in step with `frames`.
+    let mut path: Vec<Segment> = Vec::new();
+    for event in Parser::new_from_str(yaml) {
+        let (event, span) = event.map_err(|e| format!("invalid YAML: {e}"))?;
+        match event {
+            Event::Scalar(value, style, _, _) => {
+                if let Some(Frame::Mapping { key }) = frames.last_mut() {
+                    if key.is_none() {
+                        *key = Some(value.into_owned());
+                        continue;
+                    }
+                }
+                let mut full = path.clone();
+                full.push(child_segment(&mut frames));
+                let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+                let mut start = offsets.byte(span.start.index());
+                if block {
+                    start = block_indicator(yaml, start);
+                }
+                // A block scalar's span runs on over the line break and the next line's
+                // indentation; the value's own text ends at its last visible character.
+                let end = start + yaml[start..offsets.byte(span.end.index())].trim_end().len();
+                out.push(Scalar {
+                    path: full,
+                    value: value.into_owned(),
+                    span: start..end,
+                    block,
+                });
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if !frames.is_empty() {
+                    path.push(child_segment(&mut frames));
+                }
+                frames.push(if matches!(event, Event::MappingStart(..)) {
+                    Frame::Mapping { key: None }
+                } else {
+                    Frame::Sequence { next: 0 }
+                });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                frames.pop();
+                if !frames.is_empty() {
+                    path.pop();
+                }
+            }
+            Event::Alias(_) => {
+                child_segment(&mut frames);
+            }
+            Event::DocumentStart(_) => {
+                frames.clear();
+                path.clear();
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// A block scalar's span starts at its content; the value starts at its `|` or `>` on the line
+/// before (which may end in a comment).
+fn block_indicator(yaml: &str, content_start: usize) -> usize {
+    let line_end = yaml[..content_start].rfind('\n').unwrap_or(0);
+    let line_start = yaml[..line_end].rfind('\n').map_or(0, |i| i + 1);
+    let header = &yaml[line_start..line_end];
+    let header = header.find(" #").map_or(header, |i| &header[..i]);
+    header
+        .rfind(['|', '>'])
+        .map_or(content_start, |i| line_start + i)
+}
+
+/// The segment for the next child of the innermost container, advancing that container.
+fn child_segment(frames: &mut [Frame]) -> Segment {
+    match frames.last_mut() {
+        Some(Frame::Mapping { key }) => Segment::Key(key.take().unwrap_or_default()),
+        Some(Frame::Sequence { next }) => {
+            *next += 1;
+            Segment::Index(*next - 1)
+        }
+        None => Segment::Key(String::new()),
+    }
+}
+
+/// The exact place of a value, as a JSON pointer into the YAML tree (`/charts/app/users/1/token`):
+/// unlike the dotted notation it names one array element and survives keys that contain dots.
+pub fn pointer(path: &[Segment]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        out.push('/');
+        match seg {
+            Segment::Key(k) => out.push_str(&crate::document::escape_pointer(k)),
+            Segment::Index(i) => out.push_str(&i.to_string()),
+        }
+    }
+    out
+}
+
+/// The scalars whose dotted path is `pattern` (`$[]` in the pattern matches any array index).
+pub fn find<'a>(scalars: &'a [Scalar], pattern: &str) -> impl Iterator<Item = &'a Scalar> {
+    let pattern = pattern.trim().to_string();
+    scalars.iter().filter(move |s| s.dotted() == pattern)
+}
+
+/// Replaces byte ranges of `text`; `edits` must not overlap.
+pub fn replace(text: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
+    edits.sort_by_key(|(r, _)| r.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, new) in edits {
+        out.push_str(&text[at..range.start]);
+        out.push_str(&new);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// The source text that makes `value` a double-quoted YAML scalar.
+pub fn quoted(value: &str) -> String {
+    // A JSON string is a valid YAML double-quoted scalar.
+    serde_json::to_string(value).expect("strings serialize")
+}
+
+/// The parser counts characters; edits need bytes.
+struct ByteOffsets(Option<Vec<usize>>);
+
+impl ByteOffsets {
+    fn new(text: &str) -> Self {
+        if text.is_ascii() {
+            return ByteOffsets(None);
+        }
+        let mut v: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+        v.push(text.len());
+        ByteOffsets(Some(v))
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        match &self.0 {
+            None => char_index,
+            Some(v) => v[char_index.min(v.len() - 1)],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "# top comment\npack:\n  namespace: \"kubeflow\"\n  spectrocloud.com/install-priority: \"10\"\ncharts:\n  app:\n    password: s3cr3t # keep me\n    quoted: 'it''s'\n    users:\n      - name: a\n        token: t1\n      - name: b\n        token: t2\n    block: |\n      line one\n      line two\n    after: 1\n";
+
+    fn by_path(all: &[Scalar], p: &str) -> Vec<String> {
+        find(all, p).map(|s| s.value.clone()).collect()
+    }
+
+    #[test]
+    fn lists_values_with_dotted_paths() {
+        let all = scalars(DOC).unwrap();
+        assert_eq!(by_path(&all, "pack.namespace"), ["kubeflow"]);
+        assert_eq!(
+            by_path(&all, "pack.spectrocloud.com/install-priority"),
+            ["10"]
+        );
+        assert_eq!(by_path(&all, "charts.app.password"), ["s3cr3t"]);
+        assert_eq!(by_path(&all, "charts.app.quoted"), ["it's"]);
+        assert_eq!(by_path(&all, "charts.app.users.$[].token"), ["t1", "t2"]);
+        assert_eq!(by_path(&all, "charts.app.block"), ["line one\nline two\n"]);
+        assert_eq!(by_path(&all, "charts.app.after"), ["1"]);
+    }
+
+    #[test]
+    fn spans_cover_the_source_text_of_each_value() {
+        let all = scalars(DOC).unwrap();
+        let text = |p: &str| {
+            find(&all, p)
+                .map(|s| DOC[s.span.clone()].to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(text("charts.app.password"), ["s3cr3t"]);
+        assert_eq!(text("pack.namespace"), ["\"kubeflow\""]);
+        assert_eq!(text("charts.app.quoted"), ["'it''s'"]);
+    }
+
+    #[test]
+    fn replacing_a_value_keeps_everything_else() {
+        let all = scalars(DOC).unwrap();
+        let edits = [
+            "charts.app.password",
+            "charts.app.users.$[].token",
+            "charts.app.block",
+            "charts.app.quoted",
+        ]
+        .iter()
+        .flat_map(|p| find(&all, p))
+        .map(|s| (s.span.clone(), quoted("********")))
+        .collect();
+        let out = replace(DOC, edits);
+        assert!(out.starts_with("# top comment\n"));
+        assert!(
+            out.contains("    password: \"********\" # keep me\n"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("s3cr3t") && !out.contains("t1") && !out.contains("line one"),
+            "{out}"
+        );
+        let again = scalars(&out).unwrap();
+        assert_eq!(by_path(&again, "charts.app.password"), ["********"]);
+        assert_eq!(
+            by_path(&again, "charts.app.users.$[].token"),
+            ["********", "********"]
+        );
+        assert_eq!(by_path(&again, "charts.app.block"), ["********"]);
+        assert_eq!(by_path(&again, "charts.app.after"), ["1"]);
+        assert_eq!(by_path(&again, "charts.app.users.$[].name"), ["a", "b"]);
+    }
+
+    #[test]
+    fn block_scalars_with_headers_and_comments_are_replaced_whole() {
+        let doc = "a:\n  key: |- # pem\n    -----BEGIN-----\n    abc\n  folded: >\n    x\n    y";
+        let all = scalars(doc).unwrap();
+        let edits = all
+            .iter()
+            .map(|s| (s.span.clone(), quoted("********")))
+            .collect();
+        let out = replace(doc, edits);
+        assert_eq!(out, "a:\n  key: \"********\"\n  folded: \"********\"");
+    }
+
+    #[test]
+    fn non_ascii_text_keeps_byte_spans_right() {
+        let doc = "greeting: \"héllo wörld\"\nsecret: ünïcode\n";
+        let all = scalars(doc).unwrap();
+        let s = find(&all, "secret").next().unwrap();
+        assert_eq!(&doc[s.span.clone()], "ünïcode");
+    }
+
+    #[test]
+    fn invalid_yaml_is_an_error_not_a_panic() {
+        let err = scalars("a: [1, 2\nb: {").unwrap_err();
+        assert!(err.starts_with("invalid YAML"), "{err}");
+    }
+}
