@@ -5,9 +5,8 @@
 //! client sends (fields this version does not know included) comes back on export.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::LazyLock;
 
-use regex::Regex;
+use ferry_plugin_api::refs::{self, Kind};
 use serde_json::{Value, json};
 
 use super::errors::{ApiError, ApiResult};
@@ -15,12 +14,10 @@ use super::errors::{ApiError, ApiResult};
 pub const PROFILE_TYPES: &[&str] = &["cluster", "infra", "add-on", "system"];
 pub const PACK_LAYERS: &[&str] = &["kernel", "os", "k8s", "cni", "csi", "addon"];
 pub const PACK_TYPES: &[&str] = &["spectro", "helm", "manifest", "oci"];
-
-/// Palette's reference syntax: `{{ .spectro.(macro|system|pack|var).NAME | pipes }}`.
-static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\{\{\s*\.spectro\.(macro|system|pack|var)\.([A-Za-z0-9_.-]+)\s*(\|[^}]*)?\}\}")
-        .expect("valid regex")
-});
+pub const VARIABLE_FORMATS: &[&str] = &[
+    "string", "number", "boolean", "ipv4", "ipv4cidr", "ipv6", "version", "base64",
+];
+pub const VARIABLE_INPUT_TYPES: &[&str] = &["text", "dropdown", "multiline"];
 
 /// Name and version of a checked document.
 #[derive(Debug, Clone)]
@@ -146,17 +143,37 @@ pub fn check(doc: &Value) -> ApiResult<Identity> {
             return Err(invalid(&path, "version or tag is required"));
         }
     }
+    if !spec
+        .get("variables")
+        .is_none_or(|v| v.is_null() || v.is_array())
+    {
+        return Err(invalid("spec.variables", "must be a list"));
+    }
     let mut names = BTreeSet::new();
     for (i, var) in variables(doc).iter().enumerate() {
+        let path = format!("spec.variables[{i}]");
         let var_name = var
             .get("name")
             .and_then(Value::as_str)
             .filter(|n| !n.is_empty());
-        let var_name =
-            var_name.ok_or_else(|| invalid(&format!("spec.variables[{i}]"), "name is required"))?;
+        let var_name = var_name.ok_or_else(|| invalid(&path, "name is required"))?;
+        for (key, allowed) in [
+            ("format", VARIABLE_FORMATS),
+            ("inputType", VARIABLE_INPUT_TYPES),
+        ] {
+            if let Some(value) = str_at(var, key, &path)? {
+                if !allowed.contains(&value) {
+                    let what = format!("'{value}' is not one of {allowed:?}");
+                    return Err(invalid(&format!("{path}.{key}"), &what));
+                }
+            }
+        }
+        for key in ["defaultValue", "displayName", "description", "regex"] {
+            str_at(var, key, &path)?;
+        }
         if !names.insert(var_name) {
             return Err(invalid(
-                &format!("spec.variables[{i}]"),
+                &path,
                 &format!("variable '{var_name}' is declared twice"),
             ));
         }
@@ -213,7 +230,7 @@ pub fn variables(doc: &Value) -> &[Value] {
 }
 
 /// The names a document references with `{{.spectro.<kind>.NAME}}`, in pack values and manifests.
-pub fn references(doc: &Value, kind: &str) -> BTreeSet<String> {
+pub fn references(doc: &Value, kind: Kind) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for pack in packs(doc) {
         let manifests = pack
@@ -225,14 +242,28 @@ pub fn references(doc: &Value, kind: &str) -> BTreeSet<String> {
             .chain(manifests.iter().map(|m| m.get("content")))
             .filter_map(|v| v.and_then(Value::as_str));
         for text in texts {
-            for cap in REFERENCE.captures_iter(text) {
-                if &cap[1] == kind {
-                    out.insert(cap[2].to_string());
-                }
-            }
+            out.extend(
+                refs::references(text)
+                    .into_iter()
+                    .filter(|r| r.kind == kind)
+                    .map(|r| r.name),
+            );
         }
     }
     out
+}
+
+/// 400 `InvalidPackValues` when a pack's values are not YAML (reads must be able to mask them).
+pub fn check_values(doc: &Value) -> ApiResult<()> {
+    for (i, pack) in packs(doc).iter().enumerate() {
+        if let Some(text) = pack.get("values").and_then(Value::as_str) {
+            ferry_plugin_api::values::scalars(text).map_err(|e| {
+                invalid(&format!("spec.template.packs[{i}].values"), &e)
+                    .with_code("InvalidPackValues")
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// 400 `PackVariablesUndefined` when values reference variables `spec.variables` does not declare.
@@ -241,7 +272,7 @@ pub fn check_variables(doc: &Value) -> ApiResult<()> {
         .iter()
         .filter_map(|v| v.get("name")?.as_str())
         .collect();
-    let missing: Vec<String> = references(doc, "var")
+    let missing: Vec<String> = references(doc, Kind::Var)
         .into_iter()
         .filter(|name| !declared.contains(name.as_str()))
         .collect();
@@ -258,7 +289,7 @@ pub fn check_variables(doc: &Value) -> ApiResult<()> {
 
 /// 400 `MacrosUndefined` when values reference macros the target scope does not define.
 pub fn check_macros(doc: &Value, defined: &BTreeMap<String, String>) -> ApiResult<()> {
-    let missing: Vec<String> = references(doc, "macro")
+    let missing: Vec<String> = references(doc, Kind::Macro)
         .into_iter()
         .filter(|name| !defined.contains_key(name))
         .collect();
@@ -288,8 +319,11 @@ mod tests {
             "a: {{.spectro.var.x}}\nb: '{{ .spectro.macro.m1 | default \"q\" }}'\nc: {{.spectro.system.cluster.name}}",
             json!([]),
         );
-        assert_eq!(references(&d, "var"), BTreeSet::from(["x".to_string()]));
-        assert_eq!(references(&d, "macro"), BTreeSet::from(["m1".to_string()]));
+        assert_eq!(references(&d, Kind::Var), BTreeSet::from(["x".to_string()]));
+        assert_eq!(
+            references(&d, Kind::Macro),
+            BTreeSet::from(["m1".to_string()])
+        );
         let err = check_variables(&d).unwrap_err();
         assert_eq!(err.code, "PackVariablesUndefined");
         assert!(check_variables(&doc("a: {{.spectro.var.x}}", json!([{"name": "x"}]))).is_ok());

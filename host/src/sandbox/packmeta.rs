@@ -5,13 +5,13 @@
 //! `charts.x.password: {schema: '{{ required | format "${password}" | hints "..." }}'}`. It becomes a list of
 //! `v1PackSchema {name, type, format, regex, required, readonly, hints, listOptions}`; `format` keeps the
 //! token as written (`${password}`, `${list:[A,B]}`), `type` is `string`, `number`, `boolean` or `list`.
+//! The mini-language itself is parsed by `ferry_plugin_api::schema`, the parser ferry's plugins use.
 
+use ferry_plugin_api::schema;
+use ferry_plugin_api::types::SchemaField;
 use serde_json::{Map, Value, json};
 
 use super::yaml;
-
-/// The `format` token that marks a secret.
-pub const PASSWORD_FORMAT: &str = "${password}";
 
 /// One pack read from its folder.
 #[derive(Debug, Clone)]
@@ -59,88 +59,73 @@ impl PackFiles {
     }
 }
 
-/// `schema.yaml` → `v1PackSchema` items, in file order.
+/// `schema.yaml` → `v1PackSchema` items, in file order (parsed by the shared schema parser).
 pub fn parse_schema(text: &str) -> Result<Vec<Value>, String> {
-    let doc = yaml::parse(text)?;
-    let Some(entries) = doc.as_object() else {
-        return Ok(Vec::new());
-    };
-    Ok(entries
+    Ok(schema::parse_schema_yaml(text)?
         .iter()
-        .filter_map(|(path, entry)| {
-            let rule = entry.get("schema").and_then(Value::as_str)?;
-            Some(schema_item(path, rule))
-        })
+        .map(to_api)
         .collect())
 }
 
-/// One constraint, e.g. `{{ required | format "${list:[A,B]}" | hints "..." }}`.
-fn schema_item(path: &str, rule: &str) -> Value {
-    let inner = rule.trim().trim_start_matches("{{").trim_end_matches("}}");
-    let (mut required, mut readonly) = (false, false);
-    let (mut format, mut regex, mut hints) = (String::new(), String::new(), Vec::new());
-    for part in split_pipes(inner) {
-        let part = part.trim();
-        let (word, rest) = part.split_once(char::is_whitespace).unwrap_or((part, ""));
-        let args = quoted_args(rest);
-        match word {
-            "required" => required = true,
-            "readonly" => readonly = true,
-            "format" => format = args.into_iter().next().unwrap_or_default(),
-            "regex" => regex = args.into_iter().next().unwrap_or_default(),
-            "hints" => hints.extend(args),
-            _ => {}
-        }
-    }
-    let list_options: Vec<String> = format
-        .strip_prefix("${list:[")
-        .and_then(|s| s.strip_suffix("]}"))
-        .map(|s| s.split(',').map(|o| o.trim().to_string()).collect())
-        .unwrap_or_default();
-    let kind = match format.as_str() {
+/// A schema field as Palette's API shows it (`v1PackSchema`).
+fn to_api(field: &SchemaField) -> Value {
+    let kind = match field.format.as_str() {
         "${number}" => "number",
         "${boolean}" => "boolean",
-        _ if !list_options.is_empty() => "list",
+        _ if !field.list_options.is_empty() => "list",
         _ => "string",
     };
     let mut item = Map::new();
-    item.insert("name".into(), json!(path));
+    item.insert("name".into(), json!(field.name));
     item.insert("type".into(), json!(kind));
-    item.insert("format".into(), json!(format));
-    if !regex.is_empty() {
+    item.insert("format".into(), json!(field.format));
+    if let Some(regex) = &field.regex {
         item.insert("regex".into(), json!(regex));
     }
-    item.insert("required".into(), json!(required));
-    item.insert("readonly".into(), json!(readonly));
-    item.insert("hints".into(), json!(hints));
-    item.insert("listOptions".into(), json!(list_options));
+    item.insert("required".into(), json!(field.required));
+    item.insert("readonly".into(), json!(field.readonly));
+    item.insert("hints".into(), json!(field.hints));
+    item.insert("listOptions".into(), json!(field.list_options));
     Value::Object(item)
 }
 
-/// Splits on `|` outside double quotes.
-fn split_pipes(s: &str) -> Vec<&str> {
-    let (mut parts, mut start, mut quoted) = (Vec::new(), 0, false);
-    for (i, c) in s.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            '|' if !quoted => {
-                parts.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
+/// A stored `v1PackSchema` item back as the shared crate's field, for masking and validation.
+pub fn from_api(item: &Value) -> SchemaField {
+    let text = |k: &str| {
+        item.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let list = |k: &str| -> Vec<String> {
+        let items = item.get(k).and_then(Value::as_array);
+        items
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    SchemaField {
+        name: text("name"),
+        format: text("format"),
+        required: item
+            .get("required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        readonly: item
+            .get("readonly")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        regex: item
+            .get("regex")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        hints: list("hints"),
+        list_options: list("listOptions"),
     }
-    parts.push(&s[start..]);
-    parts
-}
-
-/// The double-quoted strings of `s`.
-fn quoted_args(s: &str) -> Vec<String> {
-    s.split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect()
 }
 
 /// `presets.yaml` (`{presets: [...]}`) → `v1PackPreset` items.
@@ -172,21 +157,12 @@ pub fn parse_presets(text: &str) -> Result<Vec<Value>, String> {
         .collect())
 }
 
-/// The dotted value paths a schema marks as passwords.
-pub fn password_paths(schema: &[Value]) -> Vec<String> {
-    schema
-        .iter()
-        .filter(|s| s.get("format").and_then(Value::as_str) == Some(PASSWORD_FORMAT))
-        .filter_map(|s| s.get("name").and_then(Value::as_str).map(str::to_string))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn reads_the_constraint_language() {
+    fn serves_schema_fields_in_palettes_shape_and_back() {
         let items = parse_schema(
             "a.b:\n  # comment\n  schema: '{{ required | format \"${password}\" | hints \"x | y\" }}'\n\
              c:\n  schema: '{{ format \"${list:[A,B]}\"  | hints \"pick\"}}'\n",
@@ -198,6 +174,7 @@ mod tests {
         assert_eq!(items[0]["hints"], json!(["x | y"]));
         assert_eq!(items[1]["type"], "list");
         assert_eq!(items[1]["listOptions"], json!(["A", "B"]));
-        assert_eq!(password_paths(&items), vec!["a.b".to_string()]);
+        assert!(schema::is_password(&from_api(&items[0])));
+        assert_eq!(from_api(&items[1]).list_options, ["A", "B"]);
     }
 }

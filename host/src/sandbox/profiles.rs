@@ -19,7 +19,8 @@ use super::document::{self, Identity};
 use super::errors::{ApiError, ApiResult, parse_json};
 use super::filters::{one_of, string_filter};
 use super::ids::{new_uid, now_rfc3339};
-use super::masking::{self, keep_masked_variables, mask_document};
+use super::masking::{keep_masked_variables, mask_document};
+use super::packmeta::from_api;
 use super::packs::{
     self, Pack, Registry, find_pack, matching_registries, pack_by_uid_row, resolve_doc_pack,
 };
@@ -148,6 +149,7 @@ fn already_exists(name: &str, version: &str) -> ApiError {
 /// this sandbox's (by uid, else name and kind) and drops `matchingRegistries`.
 fn prepare(conn: &Connection, scope: &Scope, mut doc: Value) -> ApiResult<(Value, Identity)> {
     let identity = document::check(&doc)?;
+    document::check_values(&doc)?;
     document::check_variables(&doc)?;
     document::check_macros(
         &doc,
@@ -352,7 +354,7 @@ fn profile_view(
     spec[template_field(row)] = template;
     Ok(json!({
         "apiVersion": "v1", "kind": "ClusterProfile", "metadata": object_meta(row), "spec": spec,
-        "status": { "isPublished": row.published, "hasUserMacros": !document::references(doc, "macro").is_empty(),
+        "status": { "isPublished": row.published, "hasUserMacros": !document::references(doc, ferry_plugin_api::refs::Kind::Macro).is_empty(),
                     "inUseClusterUids": [], "inUseClusters": [], "inUseClusterTemplates": [] },
     }))
 }
@@ -669,6 +671,7 @@ pub async fn import_validate(
         .store
         .read(move |c| {
             document::check(&doc)?;
+            document::check_values(&doc)?;
             document::check_variables(&doc)?;
             document::check_macros(
                 &doc,
@@ -1057,21 +1060,21 @@ fn validate_draft(conn: &Connection, draft: &Value) -> ApiResult<Value> {
             .map(str::to_string)
             .or_else(|| found.as_ref().map(|f| f.values.clone()))
             .unwrap_or_default();
-        match yaml::parse(&values) {
+        match ferry_plugin_api::values::scalars(&values) {
             Err(e) => errors.push(json!({ "code": "InvalidPackValues", "message": e })),
-            Ok(tree) => {
-                for item in found
-                    .as_ref()
-                    .and_then(|f| f.schema.as_array())
+            Ok(scalars) => {
+                let schema = found.as_ref().and_then(|f| f.schema.as_array());
+                for field in schema
                     .into_iter()
                     .flatten()
+                    .map(from_api)
+                    .filter(|f| f.required)
                 {
-                    let path = str_of(item, "name");
-                    if item.get("required").and_then(Value::as_bool) == Some(true)
-                        && !path.contains('$')
-                        && value_at(&tree, path).is_none()
-                    {
-                        errors.push(json!({ "code": "PackValueRequired", "message": format!("{path} is required by the pack schema") }));
+                    let set = ferry_plugin_api::values::find(&scalars, &field.name)
+                        .any(|s| !s.value.is_empty());
+                    if !set {
+                        errors.push(json!({ "code": "PackValueRequired",
+                            "message": format!("{} is required by the pack schema", field.name) }));
                     }
                 }
             }
@@ -1085,26 +1088,6 @@ fn validate_draft(conn: &Connection, draft: &Value) -> ApiResult<Value> {
         }
     }
     Ok(json!({ "packs": { "results": results } }))
-}
-
-/// The non-empty value at a dotted path of a values tree.
-fn value_at<'a>(tree: &'a Value, path: &str) -> Option<&'a Value> {
-    let mut node = tree;
-    let mut rest = path;
-    while !rest.is_empty() {
-        let map = node.as_object()?;
-        // Keys may hold dots themselves (`spectrocloud.com/install-priority`): try the longest key first.
-        let (key, tail) = (1..=rest.len())
-            .rev()
-            .filter(|&i| i == rest.len() || rest.as_bytes()[i] == b'.')
-            .find_map(|i| {
-                map.get_key_value(&rest[..i])
-                    .map(|(k, _)| (k.as_str(), rest.get(i + 1..).unwrap_or("")))
-            })?;
-        node = &map[key];
-        rest = tail;
-    }
-    (!node.is_null() && node.as_str() != Some("")).then_some(node)
 }
 
 /// `POST /v1/clusterprofiles/validate/packs` → `v1ClusterProfileValidatorResponse`.
@@ -1151,11 +1134,14 @@ pub async fn variables_get(
 ) -> ApiResult<Json<Value>> {
     p.require(roles::PROFILE_GET)?;
     let scope = Scope::of(&p);
-    let mut vars = state
+    let vars = state
         .store
-        .read(move |c| Ok(document::variables(&visible(c, &scope, &uid)?.doc).to_vec()))
+        .read(move |c| {
+            let mut doc = visible(c, &scope, &uid)?.doc;
+            mask_document(c, &mut doc)?;
+            Ok(document::variables(&doc).to_vec())
+        })
         .await?;
-    masking::mask_variables(&mut vars);
     Ok(Json(json!({ "variables": vars })))
 }
 
@@ -1281,18 +1267,4 @@ pub async fn variables_delete(
             Ok(StatusCode::NO_CONTENT)
         })
         .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_values_by_dotted_path() {
-        let tree = json!({"pack": {"spectrocloud.com/install-priority": "0"}, "a": {"b": {"c": 1}}, "e": ""});
-        assert!(value_at(&tree, "a.b.c").is_some());
-        assert!(value_at(&tree, "pack.spectrocloud.com/install-priority").is_some());
-        assert!(value_at(&tree, "a.x").is_none());
-        assert!(value_at(&tree, "e").is_none());
-    }
 }
