@@ -768,3 +768,32 @@ async fn sandbox_clones_publishes_and_deletes() {
         .await
         .expect(200);
 }
+
+#[tokio::test]
+async fn sandbox_seeds_the_full_pack_set_from_a_folder() {
+    let packs = crate::support::shared_dir()
+        .expect("../shared holds the packs")
+        .join("palette-packs");
+    let sb = Sandbox::start_with(|c| c.seed_dir = Some(packs.clone())).await;
+    let api = sb.admin();
+    let folders = std::fs::read_dir(&packs)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().join("pack.json").is_file())
+        .count();
+    let listed = api
+        .get("/v1/packs?filters=spec.registryUid=5e2031962f090e2d3d8a3290")
+        .await
+        .json();
+    assert_eq!(
+        listed["listmeta"]["count"].as_u64().unwrap() as usize,
+        folders,
+        "every pack folder in Public Repo"
+    );
+    // A pack the built-in set leaves out (folder hitachi-hspc-*, pack csi-hitachi-hspc), with its schema.
+    let hitachi = api
+        .get("/v1/packs/csi-hitachi-hspc/registries/5e2031962f090e2d3d8a3290")
+        .await;
+    hitachi.expect(200);
+    assert_eq!(hitachi.json()["tags"].as_array().unwrap().len(), 5);
+    assert!(hitachi.text.contains("${password}"));
+}

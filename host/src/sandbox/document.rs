@@ -77,13 +77,13 @@ pub fn check(doc: &Value) -> ApiResult<Identity> {
         .get("template")
         .filter(|t| t.is_object())
         .ok_or_else(|| invalid("spec.template", "is required"))?;
-    if let Some(kind) = str_at(template, "type", "spec.template")? {
-        if !PROFILE_TYPES.contains(&kind) {
-            return Err(invalid(
-                "spec.template.type",
-                &format!("'{kind}' is not one of {PROFILE_TYPES:?}"),
-            ));
-        }
+    if let Some(kind) = str_at(template, "type", "spec.template")?
+        && !PROFILE_TYPES.contains(&kind)
+    {
+        return Err(invalid(
+            "spec.template.type",
+            &format!("'{kind}' is not one of {PROFILE_TYPES:?}"),
+        ));
     }
     str_at(template, "cloudType", "spec.template")?;
     let packs = match template.get("packs") {
@@ -116,13 +116,13 @@ pub fn check(doc: &Value) -> ApiResult<Identity> {
                 &format!("'{layer}' is not one of {PACK_LAYERS:?}"),
             ));
         }
-        if let Some(kind) = str_at(pack, "type", &path)? {
-            if !PACK_TYPES.contains(&kind) {
-                return Err(invalid(
-                    &format!("{path}.type"),
-                    &format!("'{kind}' is not one of {PACK_TYPES:?}"),
-                ));
-            }
+        if let Some(kind) = str_at(pack, "type", &path)?
+            && !PACK_TYPES.contains(&kind)
+        {
+            return Err(invalid(
+                &format!("{path}.type"),
+                &format!("'{kind}' is not one of {PACK_TYPES:?}"),
+            ));
         }
         for key in ["version", "tag", "values"] {
             str_at(pack, key, &path)?;
@@ -161,11 +161,11 @@ pub fn check(doc: &Value) -> ApiResult<Identity> {
             ("format", VARIABLE_FORMATS),
             ("inputType", VARIABLE_INPUT_TYPES),
         ] {
-            if let Some(value) = str_at(var, key, &path)? {
-                if !allowed.contains(&value) {
-                    let what = format!("'{value}' is not one of {allowed:?}");
-                    return Err(invalid(&format!("{path}.{key}"), &what));
-                }
+            if let Some(value) = str_at(var, key, &path)?
+                && !allowed.contains(&value)
+            {
+                let what = format!("'{value}' is not one of {allowed:?}");
+                return Err(invalid(&format!("{path}.{key}"), &what));
             }
         }
         for key in ["defaultValue", "displayName", "description", "regex"] {

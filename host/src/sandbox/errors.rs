@@ -7,9 +7,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-/// An error answered to an API client.
+/// An error answered to an API client (boxed: handlers pass it around in `Result`s).
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub struct ApiError(Box<ErrorBody>);
+
+/// What an error says.
+#[derive(Debug, Clone)]
+pub struct ErrorBody {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
@@ -20,13 +24,13 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
+        ApiError(Box::new(ErrorBody {
             status,
             code,
             message: message.into(),
             details: Value::Null,
             retry_after: None,
-        }
+        }))
     }
 
     pub fn with_code(mut self, code: &'static str) -> Self {
@@ -90,6 +94,20 @@ impl ApiError {
             "ref": super::ids::new_uid(),
             "details": self.details,
         })
+    }
+}
+
+impl std::ops::Deref for ApiError {
+    type Target = ErrorBody;
+
+    fn deref(&self) -> &ErrorBody {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ErrorBody {
+        &mut self.0
     }
 }
 

@@ -207,7 +207,7 @@ async fn change(
 
 /// The five handlers of one macro scope, its owner taken from the path (or none for system).
 macro_rules! scope_handlers {
-    ($scope:literal, $list:ident, $add:ident, $replace:ident, $update:ident, $delete:ident, path) => {
+    ($scope:literal, $list:ident, $add:ident, $replace:ident, $update:ident, $delete:ident) => {
         pub async fn $list(
             State(s): State<Shared>,
             Extension(p): Extension<Principal>,
@@ -256,8 +256,7 @@ scope_handlers!(
     project_add,
     project_replace,
     project_update,
-    project_delete,
-    path
+    project_delete
 );
 scope_handlers!(
     "tenant",
@@ -265,8 +264,7 @@ scope_handlers!(
     tenant_add,
     tenant_replace,
     tenant_update,
-    tenant_delete,
-    path
+    tenant_delete
 );
 
 pub async fn system_list(

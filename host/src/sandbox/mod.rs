@@ -56,6 +56,14 @@
 //!   `PackVariablesUndefined`. Values referencing a `{{.spectro.macro.X}}` the scope does not define: 400
 //!   `MacrosUndefined` (the export does not carry macros; the target must have them first).
 //!   `import/validate` runs the same checks but reports missing packs as empty `matchingRegistries`.
+//!   Pack values that are not YAML: 400 `InvalidPackValues`. Other malformed bodies: 400 `BadRequest`.
+//! - `validate/packs` answers only the packs with problems: `PackNotFound`, `InvalidPackValues`,
+//!   `PackValueRequired` (a `required` schema field without a value).
+//! - Permissions: reads and exports need `clusterProfile.get`; lists and `validate/name`
+//!   `clusterProfile.list`; import, create, `import/validate` and `validate/packs` `clusterProfile.create`;
+//!   clone both `get` and `create`; see [`Role`] for what each role carries.
+//! - Errors carry Palette's body `{code, message, ref, details}`; `ref` is fresh per error, `details` is
+//!   `null` or an object naming what was wrong (a missing permission, undefined variables or macros).
 //! - Reads and exports return `********` in place of values the pack schema marks `format "${password}"` and
 //!   of the `defaultValue` of variables with `isSensitive: true`.
 //! - Rate limits (on by default, like Palette): token buckets per client IP, 10 req/s burst 5, and for

@@ -213,11 +213,11 @@ pub fn resolve_doc_pack(
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
     };
-    if let Some(uid) = field("uid") {
-        if let Some(found) = find_pack(conn, uid, name, version)? {
-            let reg = registry(conn, uid)?.expect("a pack's registry exists");
-            return Ok(Some((reg, found)));
-        }
+    if let Some(uid) = field("uid")
+        && let Some(found) = find_pack(conn, uid, name, version)?
+    {
+        let reg = registry(conn, uid)?.expect("a pack's registry exists");
+        return Ok(Some((reg, found)));
     }
     let kind = field("kind").unwrap_or_else(|| kind_for_type(super::document::pack_type(pack)));
     let candidates = match field("name") {

@@ -167,10 +167,10 @@ fn prepare(conn: &Connection, scope: &Scope, mut doc: Value) -> ApiResult<(Value
         };
         if let Some(reg) = pack.get_mut("registry").and_then(Value::as_object_mut) {
             reg.remove("matchingRegistries");
-            if let Some(meta) = reg.get_mut("metadata").and_then(Value::as_object_mut) {
-                if meta.get("uid").and_then(Value::as_str) != Some(registry.uid.as_str()) {
-                    meta.insert("uid".into(), Value::String(registry.uid));
-                }
+            if let Some(meta) = reg.get_mut("metadata").and_then(Value::as_object_mut)
+                && meta.get("uid").and_then(Value::as_str) != Some(registry.uid.as_str())
+            {
+                meta.insert("uid".into(), Value::String(registry.uid));
             }
         }
     }
@@ -223,10 +223,10 @@ fn save(conn: &Connection, scope: &Scope, row: &ProfileRow, doc: Value) -> ApiRe
         tenant_uid: scope.tenant_uid.clone(),
         project_uid: row.project_uid.clone(),
     };
-    if let Some(other) = taken(conn, &row_scope, &identity.name, Some(&identity.version))? {
-        if other != row.uid {
-            return Err(already_exists(&identity.name, &identity.version));
-        }
+    if let Some(other) = taken(conn, &row_scope, &identity.name, Some(&identity.version))?
+        && other != row.uid
+    {
+        return Err(already_exists(&identity.name, &identity.version));
     }
     conn.execute(
         "UPDATE profiles SET name = ?1, version = ?2, doc = ?3, modified = ?4 WHERE uid = ?5",
@@ -786,10 +786,10 @@ fn pack_from_entity(conn: &Connection, entity: &Value) -> ApiResult<Value> {
 /// The registry pack a `v1PackManifestEntity` names: by pack uid, else registry uid + name + tag.
 fn lookup_entity_pack(conn: &Connection, entity: &Value) -> rusqlite::Result<Option<Pack>> {
     let uid = str_of(entity, "uid");
-    if !uid.is_empty() {
-        if let Some(found) = pack_by_uid_row(conn, uid)? {
-            return Ok(Some(found));
-        }
+    if !uid.is_empty()
+        && let Some(found) = pack_by_uid_row(conn, uid)?
+    {
+        return Ok(Some(found));
     }
     let tag = Some(str_of(entity, "tag"))
         .filter(|t| !t.is_empty())

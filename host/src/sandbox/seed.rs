@@ -351,9 +351,13 @@ mod tests {
         assert!(find("kubeflow", "1.2.0").is_some());
         assert!(find("istio", "1.6.2").is_some());
         let akuity = find("akuity-agent", "0.30.0-5.5.2026").unwrap();
-        assert_eq!(
-            super::super::packmeta::password_paths(&akuity.schema),
-            vec!["charts.akuity-agent.akuityApiKeySecret".to_string()]
-        );
+        let passwords: Vec<String> = akuity
+            .schema
+            .iter()
+            .map(super::super::packmeta::from_api)
+            .filter(ferry_plugin_api::schema::is_password)
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(passwords, ["charts.akuity-agent.akuityApiKeySecret"]);
     }
 }

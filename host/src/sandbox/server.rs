@@ -332,10 +332,10 @@ async fn front_door(
             Fate::Fail(kind) => return kind.error().into_response(),
             Fate::Drop => return dropped_connection(),
         }
-        if let Some(limiter) = &state.limiter {
-            if let Err(retry_after) = limiter.check(peer.ip(), req.uri().path()) {
-                return ApiError::too_many_requests(retry_after).into_response();
-            }
+        if let Some(limiter) = &state.limiter
+            && let Err(retry_after) = limiter.check(peer.ip(), req.uri().path())
+        {
+            return ApiError::too_many_requests(retry_after).into_response();
         }
     }
     next.run(req).await
