@@ -2,3 +2,8 @@
 
 mod plugins;
 mod support;
+mod sandbox;
+mod sandbox_cli;
+mod sandbox_contract;
+mod sandbox_faults;
+mod sandbox_support;
