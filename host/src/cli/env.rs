@@ -100,7 +100,7 @@ fn list(store: &Store) -> anyhow::Result<ExitCode> {
             ]
         })
         .collect();
-    print_table(&["", "NAME", "ENDPOINT", "SCOPE"], &rows);
+    print_table(&["", "NAME", "ENDPOINT", "SCOPE"], &rows)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -139,23 +139,39 @@ fn show(credentials: &Credentials, name: &str) -> anyhow::Result<ExitCode> {
 }
 
 /// Prints rows under a header, each column as wide as its widest cell.
-pub(crate) fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
+pub(crate) fn print_table<const N: usize>(
+    header: &[&str; N],
+    rows: &[[String; N]],
+) -> std::io::Result<()> {
     let mut widths = header.map(str::len);
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let line = |cells: [&str; N]| {
-        let text: Vec<String> = cells
+    let mut text = String::new();
+    let mut line = |cells: [&str; N]| {
+        let padded: Vec<String> = cells
             .iter()
             .zip(widths)
             .map(|(cell, w)| format!("{cell:<w$}"))
             .collect();
-        println!("{}", text.join("  ").trim_end());
+        text.push_str(padded.join("  ").trim_end());
+        text.push('\n');
     };
     line(*header);
     for row in rows {
         line(row.each_ref().map(String::as_str));
+    }
+    print_stdout(&text)
+}
+
+/// Writes `text` to stdout; a reader that went away (`ferry ... | head`) is not an error.
+pub(crate) fn print_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }

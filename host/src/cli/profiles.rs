@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use super::Globals;
-use super::env::print_table;
+use super::env::{print_stdout, print_table};
 use crate::config::{Credentials, Store};
 use crate::palette::{self, Scope};
 
@@ -57,14 +57,14 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     })??;
 
     match args.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&profiles)?),
+        Output::Json => print_stdout(&format!("{}\n", serde_json::to_string_pretty(&profiles)?))?,
         Output::Table if profiles.is_empty() => println!("No cluster profiles in {name:?}."),
         Output::Table => {
             let rows: Vec<[String; 5]> = profiles
                 .into_iter()
                 .map(|p| [p.name, p.version, p.uid, p.profile_type, p.scope])
                 .collect();
-            print_table(&["NAME", "VERSION", "UID", "TYPE", "SCOPE"], &rows);
+            print_table(&["NAME", "VERSION", "UID", "TYPE", "SCOPE"], &rows)?;
         }
     }
     Ok(ExitCode::SUCCESS)

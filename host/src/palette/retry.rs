@@ -51,19 +51,20 @@ impl RetryPolicy {
         half + Duration::from_nanos(rng.gen_range(0..=nanos))
     }
 
-    /// The wait before retry number `retry`: the server's `Retry-After` when it sent one (at least
-    /// that long, as it asked), else the backoff. `None` when the server asks for longer than
-    /// [`RetryPolicy::max_retry_after`].
+    /// The wait before retry number `retry`: the backoff, or the server's `Retry-After` when that is
+    /// longer (never sooner than it asked; a `Retry-After: 0` does not turn off the backoff). `None`
+    /// when the server asks for longer than [`RetryPolicy::max_retry_after`].
     pub fn delay(
         &self,
         retry: u32,
         retry_after: Option<Duration>,
         rng: &mut impl Rng,
     ) -> Option<Duration> {
+        let backoff = self.backoff(retry, rng);
         match retry_after {
             Some(wait) if wait > self.max_retry_after => None,
-            Some(wait) => Some(wait),
-            None => Some(self.backoff(retry, rng)),
+            Some(wait) => Some(wait.max(backoff)),
+            None => Some(backoff),
         }
     }
 }
@@ -126,7 +127,7 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_wins_over_backoff_and_long_waits_give_up() {
+    fn retry_after_is_a_floor_and_long_waits_give_up() {
         let policy = RetryPolicy::default();
         let mut rng = StdRng::seed_from_u64(3);
         assert_eq!(
