@@ -199,6 +199,25 @@ impl Client {
         self.decode(&request, response)
     }
 
+    /// `POST` a JSON body and read a JSON answer; a non-2xx answer is a typed error. The retry rules
+    /// of the module doc apply (an import is retried only when it provably did not land).
+    pub async fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        body: String,
+    ) -> Result<T, ClientError> {
+        check_path(path)?;
+        let request = Request {
+            method: Method::POST,
+            path: path.to_owned(),
+            query: query.to_vec(),
+            body: Some(body),
+        };
+        let response = self.send(&request).await?;
+        self.decode(&request, response)
+    }
+
     /// Every item of a paged list, following `listmeta.continue` until it is empty.
     pub async fn list_all<T: DeserializeOwned>(
         &self,
