@@ -664,3 +664,112 @@ fn a_crash_at_any_rotation_step_leaves_a_file_one_passphrase_opens() {
         assert!(show(&home, "prod", opens).status.success(), "{step}");
     }
 }
+
+#[test]
+fn profiles_list_shows_the_environments_profiles_in_its_scope() {
+    use ferry::palette::{ApiKey, Client, ClientOptions, Scope};
+    let tmp = tempfile::tempdir().unwrap();
+    let sandbox = sandbox(tmp.path());
+    let home = tmp.path().join("home");
+    login(&home, &sandbox, "prod", PASSPHRASE);
+
+    // Two profiles in project "prod", one at tenant scope, put there through the API.
+    let key = ApiKey::new(sandbox.key("acme", "admin")).unwrap();
+    let in_prod = Client::new(
+        &sandbox.url,
+        key.clone(),
+        Scope::Project(sandbox.project_uid("acme", "prod")),
+        &ClientOptions::default(),
+    )
+    .unwrap();
+    let at_tenant = in_prod.with_scope(Scope::Tenant);
+    let doc = |name: &str, version: &str, kind: &str| {
+        serde_json::json!({"metadata": {"name": name}, "spec": {"version": version, "template": {"type": kind, "cloudType": "all", "packs": []}}})
+            .to_string()
+    };
+    let uid = |answer: serde_json::Value| answer["uid"].as_str().unwrap().to_owned();
+    let (web, base, shared) = ferry::palette::block_on(async {
+        let web = in_prod
+            .post_json(
+                "/v1/clusterprofiles/import",
+                &[],
+                doc("web-stack", "1.2.0", "add-on"),
+            )
+            .await
+            .unwrap();
+        let base = in_prod
+            .post_json(
+                "/v1/clusterprofiles/import",
+                &[],
+                doc("base", "2.0.0", "cluster"),
+            )
+            .await
+            .unwrap();
+        let shared = at_tenant
+            .post_json(
+                "/v1/clusterprofiles/import",
+                &[],
+                doc("shared-addons", "0.1.0", "add-on"),
+            )
+            .await
+            .unwrap();
+        (uid(web), uid(base), uid(shared))
+    })
+    .unwrap();
+
+    let out = run(ferry(&home).args(["profiles", "list", "-k", PASSPHRASE]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = stdout(&out);
+    let lines: Vec<Vec<&str>> = table
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        lines[0],
+        ["NAME", "VERSION", "UID", "TYPE", "SCOPE"],
+        "{table}"
+    );
+    let mut rows = lines[1..].to_vec();
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            vec!["base", "2.0.0", base.as_str(), "cluster", "project"],
+            vec![
+                "shared-addons",
+                "0.1.0",
+                shared.as_str(),
+                "add-on",
+                "tenant"
+            ],
+            vec!["web-stack", "1.2.0", web.as_str(), "add-on", "project"],
+        ],
+        "{table}"
+    );
+
+    // Another project of the tenant sees only the tenant's profile.
+    let out = run(ferry(&home).args([
+        "profiles",
+        "list",
+        "--env",
+        "prod",
+        "--project",
+        "staging",
+        "--output",
+        "json",
+        "-k",
+        PASSPHRASE,
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!([{"name": "shared-addons", "version": "0.1.0", "uid": shared, "type": "add-on", "scope": "tenant"}])
+    );
+    let out = run(ferry(&home).args(["profiles", "list", "--project", "nope", "-k", PASSPHRASE]));
+    assert!(
+        stderr(&out).contains("no project named \"nope\""),
+        "{}",
+        stderr(&out)
+    );
+}
