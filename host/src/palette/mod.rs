@@ -9,6 +9,17 @@
 //! - Errors ([`ClientError`]) are typed from Palette's `code` and carry Palette's message, never the key.
 //! - [`Client::send_raw`] is the door the host's `palette-api` plugin interface goes through: the client
 //!   adds `ApiKey` and `ProjectUid` itself, so a plugin never sees a key.
+//!
+//! Decisions where the issue is silent:
+//! - `send_raw` returns Palette's final answer whatever its status (a plugin sees a 404 or a 409 as
+//!   Palette gave it); only transport failures, an import that may have landed, and requests the
+//!   client refuses (a path off `/v1/`, a query in the path, `..`) are errors.
+//! - `Retry-After` is a floor on the backoff, never a ceiling; a wait longer than
+//!   [`RetryPolicy::max_retry_after`] (60 s) fails at once with `TooManyRequests` instead of hanging.
+//! - `profiles()` reads `POST /v1/dashboard/clusterprofiles` (paged, carries the type and the scope)
+//!   rather than `GET /v1/dashboard/clusterprofiles/metadata` (unpaged, name/uid/version only).
+//! - The key is sent as a header marked sensitive, so hyper's own logs never print it; the client logs
+//!   method, path, status and retries at debug level, never headers or bodies.
 
 pub mod client;
 pub mod error;
