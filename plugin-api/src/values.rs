@@ -81,8 +81,13 @@ pub fn scalars(yaml: &str) -> Result<Vec<Scalar>, String> {
                     start = block_indicator(yaml, start);
                 }
                 // A block scalar's span runs on over the line break and the next line's
-                // indentation; the value's own text ends at its last visible character.
-                let end = start + yaml[start..offsets.byte(span.end.index())].trim_end().len();
+                // indentation, a quoted one over a trailing comment: the value's own text ends
+                // at its closing quote, or else at its last visible character.
+                let end = match style {
+                    ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted => closing_quote(yaml, start),
+                    _ => None,
+                }
+                .unwrap_or_else(|| start + yaml[start..offsets.byte(span.end.index())].trim_end().len());
                 out.push(Scalar {
                     path: full,
                     value: value.into_owned(),
@@ -117,6 +122,23 @@ pub fn scalars(yaml: &str) -> Result<Vec<Scalar>, String> {
         }
     }
     Ok(out)
+}
+
+/// The byte just past the quote that closes the quoted scalar opening at `start`.
+fn closing_quote(yaml: &str, start: usize) -> Option<usize> {
+    let bytes = yaml.as_bytes();
+    let quote = *bytes.get(start)?;
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match (quote, bytes[i]) {
+            (b'"', b'\\') => i += 1,
+            (b'\'', b'\'') if bytes.get(i + 1) == Some(&b'\'') => i += 1,
+            (q, c) if q == c => return Some(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// A block scalar's span starts at its content; the value starts at its `|` or `>` on the line
@@ -286,6 +308,16 @@ mod tests {
             .collect();
         let out = replace(doc, edits);
         assert_eq!(out, "a:\n  key: \"********\"\n  folded: \"********\"");
+    }
+
+    #[test]
+    fn quoted_values_end_at_their_closing_quote_not_at_a_comment() {
+        let doc = "a: \"s3\\\"cret\" # note\nb: 'it''s' # other\n";
+        let all = scalars(doc).unwrap();
+        let texts: Vec<&str> = all.iter().map(|s| &doc[s.span.clone()]).collect();
+        assert_eq!(texts, ["\"s3\\\"cret\"", "'it''s'"]);
+        let out = replace(doc, all.iter().map(|s| (s.span.clone(), quoted("********"))).collect());
+        assert_eq!(out, "a: \"********\" # note\nb: \"********\" # other\n");
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! End-to-end tests: they drive the real `ferry` binary against real sandbox servers on loopback.
 
+mod client;
+mod credentials;
+mod credentials_leak;
+mod credentials_sandbox;
 mod plugins;
-mod support;
 mod sandbox;
 mod sandbox_cli;
 mod sandbox_contract;
 mod sandbox_faults;
 mod sandbox_support;
+mod support;

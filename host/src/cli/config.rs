@@ -1,12 +1,55 @@
-//! `ferry config`.
+//! `ferry config`: ferry's own configuration.
+//!
+//! `rotate-passphrase` opens every secret with the current passphrase, seals it again under the new
+//! one (fresh salt) and replaces the config in one atomic rename: a crash at any point leaves the old
+//! file (old passphrase) or the new one (new passphrase), never a mix.
 
 use std::process::ExitCode;
 
 use super::Globals;
+use crate::config::crash_hook::crash_point;
+use crate::config::passphrase;
+use crate::config::{Credentials, Store};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
 
-pub fn run(_args: Args, _globals: &Globals) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ferry config` is not built yet")
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Re-encrypt every stored secret under a new passphrase (the current one unlocks them first).
+    RotatePassphrase {
+        /// Read the new passphrase from standard input (else FERRY_NEW_ENCRYPTION_PASSWORD, else a prompt).
+        #[arg(long)]
+        new_passphrase_stdin: bool,
+    },
+}
+
+pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
+    let Command::RotatePassphrase {
+        new_passphrase_stdin,
+    } = args.command;
+    let store = Store::open_default()?;
+    let lock = store.lock()?;
+    let config = store.load()?;
+    if !config.has_secrets() {
+        anyhow::bail!(
+            "there is nothing to re-encrypt: no environment is stored (the next `ferry login` sets the passphrase)"
+        );
+    }
+    let credentials = Credentials::unlock(config, globals.encryption_passphrase.as_deref())?;
+    crash_point("rotate:unlocked");
+    let new = passphrase::obtain_new(new_passphrase_stdin)?;
+    let (config, _key) = credentials.resealed(&new)?;
+    crash_point("rotate:resealed");
+    store.save(&lock, &config)?;
+    let secrets = config.environments.len();
+    println!(
+        "Re-encrypted {secrets} secret{} under the new passphrase in {}.",
+        if secrets == 1 { "" } else { "s" },
+        store.path().display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

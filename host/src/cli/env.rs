@@ -1,12 +1,177 @@
-//! `ferry env`.
+//! `ferry env`: list, select, show or remove stored environments.
+//!
+//! `list`, `use` and `remove` read only clear metadata and need no passphrase. `show` unlocks the
+//! credentials to show the last four characters of the API key, which is also how a user checks a
+//! passphrase without touching Palette. Removing the last environment also forgets the passphrase
+//! check, so the next `ferry login` may choose a new passphrase (the way out of a lost one).
 
 use std::process::ExitCode;
 
 use super::Globals;
+use crate::config::{Credentials, Store};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
 
-pub fn run(_args: Args, _globals: &Globals) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ferry env` is not built yet")
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// The stored environments; `*` marks the current one.
+    List,
+    /// Make NAME the environment commands use when --env is not given.
+    Use { name: String },
+    /// One environment's details (unlocks the credentials).
+    Show { name: Option<String> },
+    /// Forget an environment and its API key.
+    Remove { name: String },
+}
+
+pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
+    let store = Store::open_default()?;
+    match args.command {
+        Command::List => list(&store),
+        Command::Use { name } => {
+            let lock = store.lock()?;
+            let mut config = store.load()?;
+            config.select(Some(&name))?;
+            config.current = Some(name.clone());
+            store.save(&lock, &config)?;
+            println!("Now using {name:?}.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { name } => {
+            let config = store.load()?;
+            let name = config.select(name.as_deref())?.0.to_owned();
+            let credentials =
+                Credentials::unlock(config, globals.encryption_passphrase.as_deref())?;
+            show(&credentials, &name)
+        }
+        Command::Remove { name } => {
+            let lock = store.lock()?;
+            let mut config = store.load()?;
+            config.select(Some(&name))?;
+            config.environments.remove(&name);
+            if config.current.as_deref() == Some(&name) {
+                config.current = None;
+            }
+            if !config.has_secrets() {
+                config.passphrase_check = None;
+            }
+            store.save(&lock, &config)?;
+            println!("Removed {name:?} and its API key.");
+            if config.environments.is_empty() {
+                println!("No environment is left; the next `ferry login` chooses the passphrase.");
+            } else if config.current.is_none() {
+                println!("No environment is selected now: pick one with `ferry env use NAME`.");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn list(store: &Store) -> anyhow::Result<ExitCode> {
+    let config = store.load()?;
+    if config.environments.is_empty() {
+        println!(
+            "No environment is stored. Add one with `ferry login --env NAME --endpoint URL --api-key-stdin`."
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<[String; 4]> = config
+        .environments
+        .iter()
+        .map(|(name, env)| {
+            let current = if config.current.as_deref() == Some(name) {
+                "*"
+            } else {
+                ""
+            };
+            let scope = env
+                .project
+                .as_ref()
+                .map_or("tenant".to_owned(), |p| format!("project {}", p.name));
+            [
+                current.to_owned(),
+                name.clone(),
+                env.endpoint.clone(),
+                scope,
+            ]
+        })
+        .collect();
+    print_table(&["", "NAME", "ENDPOINT", "SCOPE"], &rows)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(credentials: &Credentials, name: &str) -> anyhow::Result<ExitCode> {
+    let config = credentials.config();
+    let env = &config.environments[name];
+    let key = credentials.api_key(name)?;
+    let tail: String = key
+        .expose()
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    println!(
+        "name:      {name}{}",
+        if config.current.as_deref() == Some(name) {
+            " (current)"
+        } else {
+            ""
+        }
+    );
+    println!("endpoint:  {}", env.endpoint);
+    println!("tenant:    {}", env.tenant_uid);
+    match &env.project {
+        Some(p) => println!("scope:     project {} ({})", p.name, p.uid),
+        None => println!("scope:     tenant"),
+    }
+    if env.insecure {
+        println!("tls:       certificate not verified (--insecure)");
+    }
+    println!("api key:   ****{tail} (encrypted at rest)");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints rows under a header, each column as wide as its widest cell.
+pub(crate) fn print_table<const N: usize>(
+    header: &[&str; N],
+    rows: &[[String; N]],
+) -> std::io::Result<()> {
+    let mut widths = header.map(str::len);
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    let mut line = |cells: [&str; N]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        text.push_str(padded.join("  ").trim_end());
+        text.push('\n');
+    };
+    line(*header);
+    for row in rows {
+        line(row.each_ref().map(String::as_str));
+    }
+    print_stdout(&text)
+}
+
+/// Writes `text` to stdout; a reader that went away (`ferry ... | head`) is not an error.
+pub(crate) fn print_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }

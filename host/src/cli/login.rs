@@ -1,12 +1,190 @@
-//! `ferry login`.
+//! `ferry login`: checks an API key against a Palette endpoint, then stores the environment.
+//!
+//! Order matters: the passphrase is checked (or, on a fresh home, chosen and checked against the
+//! policy) first, then the key is tried against the endpoint, and only when both succeed is anything
+//! written. Without `--project` the environment works at tenant scope. Logging in again under the same
+//! name replaces the entry. The first environment stored becomes the current one.
 
+use std::io::Read;
 use std::process::ExitCode;
 
+use anyhow::Context;
+use zeroize::Zeroizing;
+
 use super::Globals;
+use crate::config::store::check_env_name;
+use crate::config::{Credentials, Environment, ProjectRef, Store};
+use crate::palette::{
+    self, ApiKey, Client, ClientError, ClientOptions, ErrorCode, RetryPolicy, Scope,
+};
 
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(group = clap::ArgGroup::new("key").required(true).args(["api_key", "api_key_stdin"]))]
+pub struct Args {
+    /// The name to store the environment under (e.g. prod).
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: String,
+    /// Palette API endpoint, e.g. https://api.spectrocloud.com.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: String,
+    /// The API key. Other users can see command lines: prefer --api-key-stdin.
+    #[arg(long, value_name = "KEY")]
+    pub api_key: Option<String>,
+    /// Read the API key from standard input.
+    #[arg(long)]
+    pub api_key_stdin: bool,
+    /// Work in this project (its name; ferry stores its uid).
+    #[arg(long, value_name = "NAME", conflicts_with = "tenant")]
+    pub project: Option<String>,
+    /// Work at tenant scope (the default when --project is not given).
+    #[arg(long)]
+    pub tenant: bool,
+    /// Accept an invalid TLS certificate (a self-hosted Palette with a private CA).
+    #[arg(long)]
+    pub insecure: bool,
+}
 
-pub fn run(_args: Args, _globals: &Globals) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ferry login` is not built yet")
+impl std::fmt::Debug for Args {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Args")
+            .field("env", &self.env)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
+    check_env_name(&args.env)?;
+    let api_key = read_api_key(&args)?;
+    let store = Store::open_default()?;
+    let lock = store.lock()?;
+    let mut credentials =
+        Credentials::unlock_or_init(store.load()?, globals.encryption_passphrase.as_deref())?;
+
+    let checked = palette::block_on(check_key(&args, api_key.clone()))?
+        .with_context(|| format!("login to {:?} failed; nothing was stored", args.env))?;
+
+    let sealed = credentials.seal_api_key(&api_key);
+    let config = credentials.config_mut();
+    let replaced = config.environments.contains_key(&args.env);
+    config.environments.insert(
+        args.env.clone(),
+        Environment {
+            endpoint: checked.endpoint.clone(),
+            insecure: args.insecure,
+            tenant_uid: checked.tenant_uid.clone(),
+            project: checked.project.clone(),
+            api_key: sealed,
+        },
+    );
+    let selected = config.current.is_none();
+    if selected {
+        config.current = Some(args.env.clone());
+    }
+    store.save(&lock, credentials.config())?;
+
+    let scope = match &checked.project {
+        Some(p) => format!("project {} ({})", p.name, p.uid),
+        None => "tenant scope (use --project NAME to work in a project)".to_owned(),
+    };
+    println!(
+        "{} {:?}: {}, tenant {}, {scope}.",
+        if replaced { "Updated" } else { "Logged in to" },
+        args.env,
+        checked.endpoint,
+        checked.tenant_uid
+    );
+    if selected {
+        println!("{:?} is now the current environment.", args.env);
+    }
+    println!("Stored in {} (API key encrypted).", store.path().display());
+    Ok(ExitCode::SUCCESS)
+}
+
+struct Checked {
+    endpoint: String,
+    tenant_uid: String,
+    project: Option<ProjectRef>,
+}
+
+/// Proves the key works (`/v1/users/info`) and resolves the project name.
+async fn check_key(args: &Args, key: ApiKey) -> anyhow::Result<Checked> {
+    // Fewer retries than a pipeline run: the user is waiting for an answer about a typo.
+    let options = ClientOptions {
+        insecure: args.insecure,
+        retry: RetryPolicy {
+            max_attempts: 3,
+            ..RetryPolicy::default()
+        },
+        ..ClientOptions::default()
+    };
+    let client = Client::new(&args.endpoint, key, Scope::Tenant, &options)?;
+    let info = client
+        .user_info()
+        .await
+        .map_err(|e| explain(e, &args.endpoint))?;
+    let project = match &args.project {
+        Some(name) => {
+            let project = client
+                .resolve_project(name)
+                .await
+                .map_err(|e| explain(e, &args.endpoint))?;
+            Some(ProjectRef {
+                name: project.name,
+                uid: project.uid,
+            })
+        }
+        None => None,
+    };
+    Ok(Checked {
+        endpoint: client.endpoint().to_owned(),
+        tenant_uid: info.tenant_uid,
+        project,
+    })
+}
+
+/// Adds what to do about the usual failures.
+fn explain(err: ClientError, endpoint: &str) -> anyhow::Error {
+    let hint = match (&err, err.code()) {
+        (_, Some(ErrorCode::Unauthorized)) => {
+            "the endpoint rejected the API key: check it, or create a new one in Palette"
+        }
+        (_, Some(ErrorCode::Forbidden)) => "the API key may not read this: check its user's roles",
+        (ClientError::Unreachable { .. }, _) => {
+            "check the endpoint URL and the network (and --insecure for a private CA)"
+        }
+        (ClientError::Transport { .. }, _) => {
+            "the endpoint did not answer in time or dropped the connection"
+        }
+        (ClientError::Api { status: 404, .. }, _) => {
+            "is this a Palette API endpoint? (e.g. https://api.spectrocloud.com)"
+        }
+        _ => "",
+    };
+    let err = anyhow::Error::new(err);
+    if hint.is_empty() {
+        err
+    } else {
+        err.context(format!("{hint} ({endpoint})"))
+    }
+}
+
+fn read_api_key(args: &Args) -> anyhow::Result<ApiKey> {
+    let text = match &args.api_key {
+        Some(key) => Zeroizing::new(key.clone()),
+        None => {
+            let mut text = Zeroizing::new(String::new());
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read the API key from standard input")?;
+            text
+        }
+    };
+    let source = if args.api_key.is_some() {
+        "--api-key"
+    } else {
+        "standard input"
+    };
+    ApiKey::new(text.as_str())
+        .map_err(|why| anyhow::anyhow!("no usable API key from {source}: {why}"))
 }

@@ -1,12 +1,71 @@
-//! `ferry profiles`.
+//! `ferry profiles`: the cluster profiles of an environment.
+//!
+//! `--project NAME` looks at another project of the same tenant than the one stored with the
+//! environment; `--project` with a tenant-scoped environment works the same way.
 
 use std::process::ExitCode;
 
 use super::Globals;
+use super::env::{print_stdout, print_table};
+use crate::config::{Credentials, Store};
+use crate::palette::{self, Scope};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
 
-pub fn run(_args: Args, _globals: &Globals) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ferry profiles` is not built yet")
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Name, version, uid, type and scope of each cluster profile.
+    List(ListArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ListArgs {
+    /// The environment (default: the one chosen with `ferry env use`).
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Option<String>,
+    /// Another project of the environment's tenant, by name.
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
+}
+
+pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
+    let Command::List(args) = args.command;
+    let config = Store::open_default()?.load()?;
+    let name = config.select(args.env.as_deref())?.0.to_owned();
+    let credentials = Credentials::unlock(config, globals.encryption_passphrase.as_deref())?;
+    let client = credentials.client(&name)?;
+    let profiles = palette::block_on(async {
+        let client = match &args.project {
+            Some(project) => {
+                client.with_scope(Scope::Project(client.resolve_project(project).await?.uid))
+            }
+            None => client,
+        };
+        client.profiles().await
+    })??;
+
+    match args.output {
+        Output::Json => print_stdout(&format!("{}\n", serde_json::to_string_pretty(&profiles)?))?,
+        Output::Table if profiles.is_empty() => println!("No cluster profiles in {name:?}."),
+        Output::Table => {
+            let rows: Vec<[String; 5]> = profiles
+                .into_iter()
+                .map(|p| [p.name, p.version, p.uid, p.profile_type, p.scope])
+                .collect();
+            print_table(&["NAME", "VERSION", "UID", "TYPE", "SCOPE"], &rows)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

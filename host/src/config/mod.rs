@@ -1,1 +1,30 @@
-//! (placeholder, see issues)
+//! Stored environments and their secrets.
+//!
+//! - [`store`]: `<home>/config.yaml`, one entry per environment, written atomically under a lock.
+//! - [`crypto`]: the sealing API the whole host uses for secrets at rest (`seal` / `open` with a
+//!   [`crypto::Key`], versioned `ferry:v1:` envelopes; Argon2id + AES-256-GCM).
+//! - [`passphrase`]: where the passphrase comes from and the policy a new one must meet.
+//! - [`credentials`]: unlock once per command (derive the key once, check it before any write).
+//! - [`atomic`]: temp file, fsync, rename, fsync folder; 0600 files, 0700 home.
+//! - [`crash_hook`]: the test hook that aborts at a named step.
+//!
+//! Decisions where the issue is silent:
+//! - Environment metadata (endpoint, scope, tenant) is stored in clear so `ferry env list/use/remove`
+//!   need no passphrase; only secrets are sealed. Anyone who can write the file could also point an
+//!   environment at another endpoint, so sealed values are not bound to their entry.
+//! - A lost passphrase: `ferry env remove` (no passphrase needed) each environment; once none is left
+//!   the check value goes too and the next `ferry login` chooses a new passphrase.
+//! - The policy applies to new passphrases (first login, rotation); an existing one is only checked
+//!   against the stored check value.
+
+pub mod atomic;
+pub mod crash_hook;
+pub mod credentials;
+pub mod crypto;
+pub mod passphrase;
+pub mod store;
+
+pub use credentials::Credentials;
+pub use crypto::{Key, open, seal};
+pub use passphrase::Passphrase;
+pub use store::{ConfigFile, Environment, ProjectRef, Store};
