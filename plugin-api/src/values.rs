@@ -67,11 +67,11 @@ pub fn scalars(yaml: &str) -> Result<Vec<Scalar>, String> {
         let (event, span) = event.map_err(|e| format!("invalid YAML: {e}"))?;
         match event {
             Event::Scalar(value, style, _, _) => {
-                if let Some(Frame::Mapping { key }) = frames.last_mut() {
-                    if key.is_none() {
-                        *key = Some(value.into_owned());
-                        continue;
-                    }
+                if let Some(Frame::Mapping { key }) = frames.last_mut()
+                    && key.is_none()
+                {
+                    *key = Some(value.into_owned());
+                    continue;
                 }
                 let mut full = path.clone();
                 full.push(child_segment(&mut frames));
@@ -84,10 +84,14 @@ pub fn scalars(yaml: &str) -> Result<Vec<Scalar>, String> {
                 // indentation, a quoted one over a trailing comment: the value's own text ends
                 // at its closing quote, or else at its last visible character.
                 let end = match style {
-                    ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted => closing_quote(yaml, start),
+                    ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted => {
+                        closing_quote(yaml, start)
+                    }
                     _ => None,
                 }
-                .unwrap_or_else(|| start + yaml[start..offsets.byte(span.end.index())].trim_end().len());
+                .unwrap_or_else(|| {
+                    start + yaml[start..offsets.byte(span.end.index())].trim_end().len()
+                });
                 out.push(Scalar {
                     path: full,
                     value: value.into_owned(),
@@ -316,7 +320,12 @@ mod tests {
         let all = scalars(doc).unwrap();
         let texts: Vec<&str> = all.iter().map(|s| &doc[s.span.clone()]).collect();
         assert_eq!(texts, ["\"s3\\\"cret\"", "'it''s'"]);
-        let out = replace(doc, all.iter().map(|s| (s.span.clone(), quoted("********"))).collect());
+        let out = replace(
+            doc,
+            all.iter()
+                .map(|s| (s.span.clone(), quoted("********")))
+                .collect(),
+        );
         assert_eq!(out, "a: \"********\" # note\nb: \"********\" # other\n");
     }
 

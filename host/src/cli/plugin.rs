@@ -1,4 +1,5 @@
 //! `ferry plugin`: see which plugins run each step, install your own, and try one on a document.
+#![allow(clippy::result_large_err)] // see runtime/mod.rs: failures carry their report by value
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -6,7 +6,7 @@ wasmtime::component::bindgen!({
     path: "../wit",
 });
 
-pub use ferry::plugin::{config, http, log, palette_api, types};
+pub use self::ferry::plugin::{config, http, log, palette_api, types};
 
 pub mod masker {
     wasmtime::component::bindgen!({

@@ -168,13 +168,13 @@ pub fn install(home: &Path, manifest_path: &Path) -> anyhow::Result<Entry> {
         )
     })?;
     let digest = sha256_hex(&wasm);
-    if let Some(expected) = &manifest.sha256 {
-        if !expected.eq_ignore_ascii_case(&digest) {
-            anyhow::bail!(
-                "{} does not match the manifest: sha256 is {digest}, the manifest says {expected}",
-                wasm_path.display()
-            );
-        }
+    if let Some(expected) = &manifest.sha256
+        && !expected.eq_ignore_ascii_case(&digest)
+    {
+        anyhow::bail!(
+            "{} does not match the manifest: sha256 is {digest}, the manifest says {expected}",
+            wasm_path.display()
+        );
     }
     manifest.sha256 = Some(digest.clone());
     manifest.wasm = "plugin.wasm".into();

@@ -266,7 +266,7 @@ impl http::Host for State {
             .ok_or("http is not granted to this plugin")?;
         let origin =
             origin_of(&req.url).ok_or_else(|| format!("'{}' is not an http(s) URL", req.url))?;
-        if !grant.origins.iter().any(|o| *o == origin) {
+        if !grant.origins.contains(&origin) {
             return Err(format!(
                 "{origin} is not granted (granted: {})",
                 grant.origins.join(", ")
