@@ -448,3 +448,65 @@ fn installed_plugins_are_listed_pinned_by_digest_and_removable() {
     assert_eq!(code, 1);
     assert!(err.contains("built into ferry"), "{err}");
 }
+
+#[test]
+fn a_granted_plugin_reaches_palette_through_ferrys_client_read_only() {
+    use crate::credentials::{PASSPHRASE, login};
+    use crate::credentials_sandbox::Sandbox;
+    let tmp = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(&tmp.path().join("sandbox"), &[]);
+    let home = tmp.path().join("home");
+    login(&home, &sandbox, "prod", PASSPHRASE);
+    let validator =
+        "contract = \"1.0.0\"\nsteps = [\"validate\"]\ncapabilities = [\"palette-api:read\"]\n";
+    for id in ["reader", "writer"] {
+        let (code, _, err) = install_fixture(&home, "ferry_plugin_sneaky", id, validator);
+        assert_eq!(code, 0, "{err}");
+    }
+    std::fs::write(
+        home.join("policy.toml"),
+        "[plugins.reader]\ngrants = [\"palette-api:read\"]\n[plugins.writer]\ngrants = [\"palette-api:read\"]\nconfig = { method = \"POST\", path = \"/v1/clusterprofiles/import\" }\n",
+    )
+    .unwrap();
+    let doc = tmp.path().join("d.json");
+    std::fs::write(&doc, "{}").unwrap();
+    let (code, out, err) = run(ferry(&home)
+        .args([
+            "plugin",
+            "run",
+            "reader",
+            "writer",
+            "--step",
+            "validate",
+            "--env",
+            "prod",
+            "--output",
+            "json",
+            "-k",
+            PASSPHRASE,
+            "--document",
+        ])
+        .arg(&doc));
+    assert_eq!(code, 1, "{err}");
+    let report = json(&out);
+    let reader = &report["plugins"][0];
+    assert_eq!(reader["ok"], true, "{report}");
+    assert_eq!(
+        reader["findings"][0]["message"], "status 200",
+        "GET /v1/users/info went through with the stored key: {report}"
+    );
+    let writer = &report["plugins"][1];
+    assert_eq!(writer["error"]["kind"], "plugin-error");
+    assert!(
+        writer["message"]
+            .as_str()
+            .unwrap()
+            .contains("POST /v1/clusterprofiles/import is denied: it needs palette-api:write"),
+        "{report}"
+    );
+    let key = sandbox.key("acme", "admin");
+    assert!(
+        !out.contains(&key) && !err.contains(&key),
+        "the key never reaches a plugin's output or the log"
+    );
+}

@@ -1,6 +1,7 @@
 //! `ferry plugin`: see which plugins run each step, install your own, and try one on a document.
 #![allow(clippy::result_large_err)] // see runtime/mod.rs: failures carry their report by value
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -8,7 +9,9 @@ use clap::{Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
 use super::{Globals, table};
+use crate::config::{Credentials, Store};
 use crate::home;
+use crate::palette::transport::ClientTransport;
 use crate::runtime::bindings::types;
 use crate::runtime::catalog::{self, Entry, Origin};
 use crate::runtime::manifest::Step;
@@ -55,7 +58,8 @@ enum Command {
         /// A pack's schema.yaml, as PACK=FILE (repeatable); maskers use it to find passwords.
         #[arg(long = "schema", value_name = "PACK=FILE")]
         schemas: Vec<String>,
-        /// The environment named in the plugin's context.
+        /// A stored environment (see `ferry login`): named in the plugins' context, and reached
+        /// through ferry's client by plugins granted palette-api. Unlocks the credentials.
         #[arg(long)]
         env: Option<String>,
         #[arg(long, value_enum, default_value_t = Output::Table)]
@@ -73,7 +77,7 @@ fn parse_step(s: &str) -> Result<Step, String> {
     s.parse()
 }
 
-pub fn run(args: Args, _globals: &Globals) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let home = home::dir()?;
     let policy = Policy::load(&home, args.policy.as_deref())?;
     match args.command {
@@ -105,7 +109,17 @@ pub fn run(args: Args, _globals: &Globals) -> anyhow::Result<ExitCode> {
             schemas,
             env,
             output,
-        } => run_plugins(&home, policy, &ids, step, &document, &schemas, env, output),
+        } => {
+            let transport = env
+                .as_deref()
+                .map(|e| palette_transport(e, globals))
+                .transpose()?;
+            let mut rt = Runtime::new(&home, policy)?;
+            if let Some(transport) = transport {
+                rt = rt.with_palette(std::sync::Arc::new(transport));
+            }
+            run_plugins(&home, &rt, &ids, step, &document, &schemas, env, output)
+        }
     }
 }
 
@@ -287,6 +301,15 @@ pub fn to_host_field(f: ferry_plugin_api::types::SchemaField) -> types::SchemaFi
     }
 }
 
+/// Plugins reach the stored environment `env` through ferry's client, with its credentials.
+fn palette_transport(env: &str, globals: &Globals) -> anyhow::Result<ClientTransport> {
+    let config = Store::open_default()?.load()?;
+    let name = config.select(Some(env))?.0.to_owned();
+    let credentials = Credentials::unlock(config, globals.encryption_passphrase.as_deref())?;
+    let clients = BTreeMap::from([(name, credentials.client(env)?)]);
+    Ok(ClientTransport::new(clients)?)
+}
+
 fn failure_json(f: &PluginFailure) -> Value {
     json!({ "id": f.plugin, "version": f.version, "ok": false, "error": f.kind, "message": f.to_string() })
 }
@@ -294,7 +317,7 @@ fn failure_json(f: &PluginFailure) -> Value {
 #[allow(clippy::too_many_arguments)]
 fn run_plugins(
     home: &std::path::Path,
-    policy: Policy,
+    rt: &Runtime,
     ids: &[String],
     step: Step,
     document: &std::path::Path,
@@ -305,7 +328,6 @@ fn run_plugins(
     let mut doc = std::fs::read_to_string(document)
         .map_err(|e| anyhow::anyhow!("cannot read the document {}: {e}", document.display()))?;
     let packs = pack_metas(schemas)?;
-    let rt = Runtime::new(home, policy)?;
     let cx = types::Context {
         run_id: format!("{:016x}", rand::random::<u64>()),
         step: step.name().to_string(),

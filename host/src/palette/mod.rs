@@ -26,6 +26,7 @@ pub mod error;
 pub mod key;
 pub mod models;
 pub mod retry;
+pub mod transport;
 
 pub use client::{Client, ClientOptions, RawResponse, Scope};
 pub use error::{ClientError, ErrorCode};

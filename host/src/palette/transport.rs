@@ -1,0 +1,50 @@
+//! The `palette-api` interface of the plugin contract, carried by ferry's own client: the plugin
+//! names an environment of the run, the host adds that environment's credentials and scope, and the
+//! request goes through the client's retries and error handling. Which methods and paths a plugin
+//! may use is checked before (`runtime::host::check_palette_request`).
+
+use std::collections::BTreeMap;
+
+use super::Client;
+use crate::runtime::PaletteTransport;
+use crate::runtime::bindings::palette_api::{Request, Response};
+
+pub struct ClientTransport {
+    clients: BTreeMap<String, Client>,
+    // One runtime for the transport's life: the client's pooled connections live on it.
+    runtime: tokio::runtime::Runtime,
+}
+
+impl ClientTransport {
+    /// A transport over these environments' clients, by environment name.
+    pub fn new(clients: BTreeMap<String, Client>) -> std::io::Result<ClientTransport> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(ClientTransport { clients, runtime })
+    }
+}
+
+impl PaletteTransport for ClientTransport {
+    fn send(&self, env: &str, request: &Request) -> Result<Response, String> {
+        let client = self.clients.get(env).ok_or_else(|| {
+            let known: Vec<&str> = self.clients.keys().map(String::as_str).collect();
+            format!(
+                "environment '{env}' is not part of this run (it has: {})",
+                known.join(", ")
+            )
+        })?;
+        let answer = self.runtime.block_on(client.send_raw(
+            &request.method,
+            &request.path,
+            &request.query,
+            request.body.clone(),
+        ));
+        answer
+            .map(|raw| Response {
+                status: raw.status,
+                body: raw.body,
+            })
+            .map_err(|e| e.to_string())
+    }
+}
