@@ -8,6 +8,7 @@
 use std::process::ExitCode;
 
 use super::Globals;
+use super::table::print_table;
 use crate::config::{Credentials, Store};
 
 #[derive(clap::Args)]
@@ -136,42 +137,4 @@ fn show(credentials: &Credentials, name: &str) -> anyhow::Result<ExitCode> {
     }
     println!("api key:   ****{tail} (encrypted at rest)");
     Ok(ExitCode::SUCCESS)
-}
-
-/// Prints rows under a header, each column as wide as its widest cell.
-pub(crate) fn print_table<const N: usize>(
-    header: &[&str; N],
-    rows: &[[String; N]],
-) -> std::io::Result<()> {
-    let mut widths = header.map(str::len);
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut text = String::new();
-    let mut line = |cells: [&str; N]| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        text.push_str(padded.join("  ").trim_end());
-        text.push('\n');
-    };
-    line(*header);
-    for row in rows {
-        line(row.each_ref().map(String::as_str));
-    }
-    print_stdout(&text)
-}
-
-/// Writes `text` to stdout; a reader that went away (`ferry ... | head`) is not an error.
-pub(crate) fn print_stdout(text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
-    }
 }

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 use serde_json::{Value, json};
 
-use super::{Globals, table};
+use super::Globals;
+use super::table::{self, Output};
 use crate::config::{Credentials, Store};
 use crate::home;
 use crate::palette::transport::ClientTransport;
@@ -65,12 +66,6 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Output {
-    Table,
-    Json,
 }
 
 fn parse_step(s: &str) -> Result<Step, String> {
@@ -159,7 +154,7 @@ fn list(home: &std::path::Path, policy: &Policy, output: Output) -> anyhow::Resu
     let mut items = Vec::new();
     for e in &entries {
         let grants = grants_of(home, policy, e)?;
-        rows.push(vec![
+        rows.push([
             e.manifest.id.clone(),
             e.manifest.version.to_string(),
             origin_name(e.origin).to_string(),
@@ -181,15 +176,10 @@ fn list(home: &std::path::Path, policy: &Policy, output: Output) -> anyhow::Resu
     match output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&items)?),
         Output::Table => {
-            print!(
-                "{}",
-                table::render(
-                    &[
-                        "ID", "VERSION", "ORIGIN", "STEPS", "CONTRACT", "SHA256", "GRANTS"
-                    ],
-                    &rows
-                )
-            )
+            let header = [
+                "ID", "VERSION", "ORIGIN", "STEPS", "CONTRACT", "SHA256", "GRANTS",
+            ];
+            table::print_table(&header, &rows)?
         }
     }
     Ok(ExitCode::SUCCESS)

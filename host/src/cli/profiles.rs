@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use super::Globals;
-use super::env::{print_stdout, print_table};
+use super::table::{Output, print_stdout, print_table};
 use crate::config::{Credentials, Store};
 use crate::palette::{self, Scope};
 
@@ -32,12 +32,6 @@ pub struct ListArgs {
     pub project: Option<String>,
     #[arg(long, value_enum, default_value_t = Output::Table)]
     pub output: Output,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Output {
-    Table,
-    Json,
 }
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {

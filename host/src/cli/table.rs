@@ -1,47 +1,69 @@
-//! Plain text tables for terminal output: columns padded to their widest cell.
+//! Plain text for the terminal: tables with columns as wide as their widest cell, and stdout
+//! writes that end quietly when the reader has gone (`ferry ... | head`).
 
-/// Formats `rows` under `headers`, two spaces between columns, no trailing spaces.
-pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+/// How a command prints what it found: for people, or for programs.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
+}
+
+/// Prints rows under a header, each column as wide as its widest cell.
+pub fn print_table<const N: usize>(
+    header: &[&str; N],
+    rows: &[[String; N]],
+) -> std::io::Result<()> {
+    print_stdout(&render(header, rows))
+}
+
+/// Rows under a header, each column as wide as its widest cell, no trailing spaces.
+pub fn render<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(str::len);
     for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
         }
     }
-    let line = |cells: Vec<&str>| {
-        let mut out = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i > 0 {
-                out.push_str("  ");
-            }
-            out.push_str(cell);
-            if i + 1 < cells.len() {
-                out.push_str(&" ".repeat(widths[i] - cell.chars().count()));
-            }
-        }
-        out.push('\n');
-        out
+    let mut text = String::new();
+    let mut line = |cells: [&str; N]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        text.push_str(padded.join("  ").trim_end());
+        text.push('\n');
     };
-    let mut out = line(headers.to_vec());
+    line(*header);
     for row in rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
+        line(row.each_ref().map(String::as_str));
     }
-    out
+    text
+}
+
+/// Writes `text` to stdout; a reader that went away (`ferry ... | head`) is not an error.
+pub fn print_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn pads_columns_to_the_widest_cell() {
-        let out = super::render(
+        let text = super::render(
             &["ID", "V"],
             &[
-                vec!["palette-mask".into(), "0.1.0".into()],
-                vec!["x".into(), "1".into()],
+                ["palette-mask".into(), "0.1.0".into()],
+                ["x".into(), "1".into()],
             ],
         );
         assert_eq!(
-            out,
+            text,
             "ID            V\npalette-mask  0.1.0\nx             1\n"
         );
     }
