@@ -333,9 +333,9 @@ fn a_capability_is_linked_only_when_requested_and_granted() {
 }
 
 #[test]
-fn plugins_see_no_files_no_environment_and_no_arguments() {
+fn plugins_see_no_files_no_environment_no_arguments_and_no_network() {
     let home = tempfile::tempdir().unwrap();
-    for mode in ["files", "env"] {
+    for mode in ["files", "env", "net"] {
         install_fixture(
             home.path(),
             "ferry_plugin_hostile",
@@ -343,13 +343,20 @@ fn plugins_see_no_files_no_environment_and_no_arguments() {
             MASKER,
         );
     }
-    std::fs::write(home.path().join("policy.toml"), "[plugins.hostile-files]\nconfig = { mode = \"files\" }\n[plugins.hostile-env]\nconfig = { mode = \"env\" }\n").unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let policy = format!(
+        "[plugins.hostile-files]\nconfig = {{ mode = \"files\" }}\n[plugins.hostile-env]\nconfig = {{ mode = \"env\" }}\n[plugins.hostile-net]\nconfig = {{ mode = \"net\", addr = \"{addr}\" }}\n"
+    );
+    std::fs::write(home.path().join("policy.toml"), policy).unwrap();
     let doc = home.path().join("d.json");
     std::fs::write(&doc, "{}").unwrap();
-    for (id, expected) in [
+    let cases = [
         ("hostile-files", "passwd=Err("),
         ("hostile-env", "vars=[] args=[] home=None"),
-    ] {
+        ("hostile-net", "tcp=Err("),
+    ];
+    for (id, expected) in cases {
         let (code, out, err) = run(ferry(home.path())
             .env("HOME", "/root")
             .args([
@@ -366,8 +373,18 @@ fn plugins_see_no_files_no_environment_and_no_arguments() {
         assert_eq!(code, 0, "{err}");
         let document = json(&out)["document"].as_str().unwrap().to_string();
         assert!(document.contains(expected), "{id}: {document}");
-        assert!(!document.contains("Ok("), "{id} read something: {document}");
+        assert!(
+            !document.contains("Ok("),
+            "{id} reached something: {document}"
+        );
     }
+    listener.set_nonblocking(true).unwrap();
+    let nothing = listener.accept().unwrap_err().kind();
+    assert_eq!(
+        nothing,
+        std::io::ErrorKind::WouldBlock,
+        "no connection reached the listener"
+    );
 }
 
 #[test]
