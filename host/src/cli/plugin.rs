@@ -16,7 +16,6 @@ use crate::palette::transport::ClientTransport;
 use crate::runtime::bindings::types;
 use crate::runtime::catalog::{self, Entry, Origin};
 use crate::runtime::manifest::Step;
-use crate::runtime::plugin::granted;
 use crate::runtime::policy::Policy;
 use crate::runtime::{PluginFailure, Runtime};
 
@@ -136,16 +135,12 @@ fn origin_name(origin: Origin) -> &'static str {
 }
 
 /// Grants as the runtime would apply them, without compiling anything.
-fn grants_of(
-    home: &std::path::Path,
-    policy: &Policy,
-    entry: &Entry,
-) -> anyhow::Result<Vec<String>> {
-    let rt = Runtime::new(home, policy.clone())?;
-    Ok(granted(&rt, entry)
+fn grants_of(policy: &Policy, entry: &Entry) -> Vec<String> {
+    policy
+        .granted(entry)
         .iter()
         .map(ToString::to_string)
-        .collect())
+        .collect()
 }
 
 fn list(home: &std::path::Path, policy: &Policy, output: Output) -> anyhow::Result<ExitCode> {
@@ -153,7 +148,7 @@ fn list(home: &std::path::Path, policy: &Policy, output: Output) -> anyhow::Resu
     let mut rows = Vec::new();
     let mut items = Vec::new();
     for e in &entries {
-        let grants = grants_of(home, policy, e)?;
+        let grants = grants_of(policy, e);
         rows.push([
             e.manifest.id.clone(),
             e.manifest.version.to_string(),
@@ -201,7 +196,7 @@ fn inspect(
         "steps": m.steps, "contract": m.contract.to_string(),
         "host_contract": crate::runtime::manifest::HOST_CONTRACT,
         "sha256": entry.sha256, "capabilities": m.capabilities,
-        "grants": granted(&rt, &entry).iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "grants": grants_of(rt.policy(), &entry),
     });
     let code = match &loaded {
         Ok(p) => {

@@ -64,18 +64,24 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The built-in plugins, in the order their crates are named.
+/// The built-in plugins, in the order their crates are named. Parsed and hashed once per process.
 pub fn builtins() -> Vec<Entry> {
-    embedded::BUILTINS
-        .iter()
-        .map(|(manifest, wasm)| Entry {
-            manifest: Manifest::parse(manifest, "built-in").expect("built-in manifests are valid"),
-            origin: Origin::BuiltIn,
-            dir: None,
-            embedded: Some(wasm),
-            sha256: sha256_hex(wasm),
+    static BUILTINS: std::sync::OnceLock<Vec<Entry>> = std::sync::OnceLock::new();
+    BUILTINS
+        .get_or_init(|| {
+            embedded::BUILTINS
+                .iter()
+                .map(|(manifest, wasm)| Entry {
+                    manifest: Manifest::parse(manifest, "built-in")
+                        .expect("built-in manifests are valid"),
+                    origin: Origin::BuiltIn,
+                    dir: None,
+                    embedded: Some(wasm),
+                    sha256: sha256_hex(wasm),
+                })
+                .collect()
         })
-        .collect()
+        .clone()
 }
 
 /// Where installed plugins live.

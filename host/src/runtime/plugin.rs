@@ -119,7 +119,7 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
             .map_err(|message| fail(FailureKind::Incompatible { message }))?;
     }
 
-    let grants = granted(rt, entry);
+    let grants = rt.policy().granted(entry);
     check_imports(m, &imports, &grants).map_err(|(capability, message)| {
         fail(FailureKind::CapabilityDenied {
             capability,
@@ -166,26 +166,6 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
         setup,
         pres,
     })
-}
-
-/// What the plugin may use: what its manifest requests, cut down to what the policy grants.
-/// Built-ins are ferry's own: without a policy entry they get what they request.
-pub fn granted(rt: &Runtime, entry: &Entry) -> Vec<Capability> {
-    let requested = &entry.manifest.capabilities;
-    match (
-        rt.policy()
-            .plugin(&entry.manifest.id)
-            .and_then(|p| p.grants.as_ref()),
-        entry.origin,
-    ) {
-        (Some(grants), _) => requested
-            .iter()
-            .filter(|c| grants.contains(c))
-            .cloned()
-            .collect(),
-        (None, Origin::BuiltIn) => requested.clone(),
-        (None, Origin::Installed) => Vec::new(),
-    }
 }
 
 /// Every import must be something ferry provides and, for the guarded interfaces, granted.

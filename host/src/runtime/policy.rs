@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::catalog::{Entry, Origin};
 use super::limits::LimitOverrides;
 use super::manifest::{Capability, Step};
 
@@ -69,6 +70,25 @@ impl Policy {
             .map_err(|e| anyhow::anyhow!("invalid policy {}: {e}", path.display()))?;
         policy.source = Some(path);
         Ok(policy)
+    }
+
+    /// What the plugin may use: what its manifest requests, cut down to what this policy grants.
+    /// Built-ins are ferry's own: without a policy entry they get what they request.
+    pub fn granted(&self, entry: &Entry) -> Vec<Capability> {
+        let requested = &entry.manifest.capabilities;
+        match (
+            self.plugin(&entry.manifest.id)
+                .and_then(|p| p.grants.as_ref()),
+            entry.origin,
+        ) {
+            (Some(grants), _) => requested
+                .iter()
+                .filter(|c| grants.contains(c))
+                .cloned()
+                .collect(),
+            (None, Origin::BuiltIn) => requested.clone(),
+            (None, Origin::Installed) => Vec::new(),
+        }
     }
 
     pub fn plugin(&self, id: &str) -> Option<&PluginPolicy> {
