@@ -188,7 +188,7 @@ fn cold_and_cached(
 
     let wasm_bytes = entry.wasm().unwrap();
     let cold = time(10, || {
-        let component = ferry::runtime::plugin::compile_uncached(rt.engine(), &wasm_bytes).unwrap();
+        let component = wasmtime::component::Component::new(rt.engine(), &wasm_bytes[..]).unwrap();
         std::hint::black_box(component);
         std::hint::black_box(plugin.mask(cx, document, packs).unwrap());
     });

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
+use wasmtime::component::{HasSelf, InstancePre, Linker};
 use wasmtime::{Engine, Store, Trap};
 
 use super::Runtime;
@@ -470,9 +470,4 @@ fn is_output_cap(err: &wasmtime::Error) -> bool {
         e.to_string()
             .contains("fuel allocated for hostcalls has been exhausted")
     })
-}
-
-/// Compiles a component without the cache (for benchmarks that compare both ways).
-pub fn compile_uncached(engine: &Engine, wasm: &[u8]) -> anyhow::Result<Component> {
-    Ok(Component::new(engine, wasm)?)
 }
