@@ -131,10 +131,20 @@ macro_rules! single_call_allocator {
 #[doc(hidden)]
 pub mod alloc {
     use core::alloc::{GlobalAlloc, Layout};
+    use core::cell::UnsafeCell;
     use core::sync::atomic::{AtomicUsize, Ordering};
 
-    #[cfg(target_arch = "wasm32")]
-    const PAGE: usize = 64 * 1024;
+    /// Allocations are served first from this zero-initialized static, which is part of the
+    /// instance's initial memory: a call that fits never runs `memory.grow`, and growing is what
+    /// costs (the host remaps the new pages, then unmaps them again after the call).
+    const ARENA_BYTES: usize = 1 << 20;
+
+    #[repr(C, align(16))]
+    struct Arena(UnsafeCell<[u8; ARENA_BYTES]>);
+    // SAFETY: wasm instances are single-threaded; the arena is only handed out by `Bump`.
+    unsafe impl Sync for Arena {}
+    static ARENA: Arena = Arena(UnsafeCell::new([0; ARENA_BYTES]));
+
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     static END: AtomicUsize = AtomicUsize::new(0);
 
@@ -143,9 +153,14 @@ pub mod alloc {
     unsafe impl GlobalAlloc for Bump {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
             // Wasm instances are single-threaded: relaxed loads and stores are enough.
+            if END.load(Ordering::Relaxed) == 0 {
+                let base = ARENA.0.get() as usize;
+                NEXT.store(base, Ordering::Relaxed);
+                END.store(base + ARENA_BYTES, Ordering::Relaxed);
+            }
             let start = (NEXT.load(Ordering::Relaxed) + layout.align() - 1) & !(layout.align() - 1);
             let end = start + layout.size();
-            if start == 0 || end > END.load(Ordering::Relaxed) {
+            if end > END.load(Ordering::Relaxed) {
                 return grow(layout);
             }
             NEXT.store(end, Ordering::Relaxed);
@@ -153,11 +168,33 @@ pub mod alloc {
         }
 
         unsafe fn dealloc(&self, _ptr: *mut u8, _layout: Layout) {}
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // The newest allocation grows in place: a `String` or `Vec` being filled does not
+            // copy itself on every doubling.
+            let end = ptr as usize + layout.size();
+            if end == NEXT.load(Ordering::Relaxed) {
+                let new_end = ptr as usize + new_size;
+                if new_end <= END.load(Ordering::Relaxed) {
+                    NEXT.store(new_end, Ordering::Relaxed);
+                    return ptr;
+                }
+            }
+            // SAFETY: the caller's contract for `realloc` is the one for `alloc` + copy.
+            unsafe {
+                let new = self.alloc(Layout::from_size_align_unchecked(new_size, layout.align()));
+                if !new.is_null() {
+                    core::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                }
+                new
+            }
+        }
     }
 
     #[cfg(target_arch = "wasm32")]
     fn grow(layout: Layout) -> *mut u8 {
-        // Ask for at least 1 MiB at a time so small allocations rarely grow memory.
+        const PAGE: usize = 64 * 1024;
+        // Past the arena, ask for at least 1 MiB at a time so small allocations rarely grow memory.
         let need = layout.size() + layout.align();
         let pages = need.max(16 * PAGE).div_ceil(PAGE);
         let old = core::arch::wasm32::memory_grow(0, pages);

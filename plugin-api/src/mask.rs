@@ -116,7 +116,7 @@ pub fn palette_rules(document: &str, packs: &[PackMeta]) -> Result<MaskOutput, S
             .any(|p| passwords.get(&*p.name).is_some_and(|f| !f.is_empty()))
     {
         return Ok(MaskOutput {
-            document: document.to_string(),
+            document: None,
             masked: Vec::new(),
         });
     }
@@ -135,12 +135,8 @@ pub fn palette_rules(document: &str, packs: &[PackMeta]) -> Result<MaskOutput, S
     masked.extend(mask_variables(&mut profile, |var| {
         (var.is_sensitive == Some(true)).then(|| "sensitive-variable".to_string())
     }));
-    // Nothing masked: hand the document back byte for byte.
-    let document = if masked.is_empty() {
-        document.to_string()
-    } else {
-        profile.to_json()
-    };
+    // Nothing masked: the host keeps the document it has, byte for byte.
+    let document = (!masked.is_empty()).then(|| profile.to_json());
     Ok(MaskOutput { document, masked })
 }
 
@@ -243,7 +239,8 @@ mod tests {
                 ),
             ]
         );
-        let doc = Profile::parse(&out.document).unwrap();
+        let text = out.document.expect("a masked document");
+        let doc = Profile::parse(&text).unwrap();
         let agent = doc.spec.template.packs[0].values.as_deref().unwrap();
         assert!(agent.contains("apiKey: \"********\" # the key"), "{agent}");
         assert!(agent.contains("other: visible") && agent.contains("{{.spectro.macro.AGENT_KEY}}"));
@@ -255,7 +252,7 @@ mod tests {
         let vars = doc.spec.variables.unwrap();
         assert_eq!(vars[0].default_value.as_deref(), Some(PLACEHOLDER));
         assert_eq!(vars[1].default_value.as_deref(), Some("eu"));
-        assert!(!out.document.contains("abc123") && !out.document.contains("pw1"));
+        assert!(!text.contains("abc123") && !text.contains("pw1"));
     }
 
     #[test]
@@ -263,7 +260,7 @@ mod tests {
         let doc = r#"{"metadata":{"name":"x"},"spec":{"template":{"packs":[{"name":"a","values":"k: v"}]}}}"#;
         let out = palette_rules(doc, &[]).unwrap();
         assert!(out.masked.is_empty());
-        assert_eq!(out.document, doc);
+        assert_eq!(out.document, None, "unchanged: nothing to copy back");
     }
 
     #[test]

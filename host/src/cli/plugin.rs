@@ -333,7 +333,9 @@ fn run_plugins(
             Step::Mask => plugin.mask(&cx, &doc, &packs).map(|out| {
                 let masked: Vec<Value> = out.masked.iter().map(|m| json!({"pointer": m.pointer, "key": m.key, "rule": m.rule})).collect();
                 let summary = format!("masked {} value(s)", masked.len());
-                doc = out.document;
+                if let Some(masked) = out.document {
+                    doc = masked;
+                }
                 (summary, json!({ "masked": masked }))
             }),
             Step::Validate => plugin.validate(&cx, &doc, &packs).map(|findings| {

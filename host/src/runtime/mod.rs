@@ -24,10 +24,11 @@ mod outbound;
 pub mod plugin;
 pub mod policy;
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 pub use error::{FailureKind, PluginFailure};
 pub use host::PaletteTransport;
@@ -35,6 +36,8 @@ pub use plugin::Plugin;
 
 use cache::ComponentCache;
 use catalog::Entry;
+use host::State;
+use wasmtime::component::Linker;
 use policy::Policy;
 
 pub struct Runtime {
@@ -42,6 +45,9 @@ pub struct Runtime {
     cache: ComponentCache,
     policy: Policy,
     palette: Option<Arc<dyn PaletteTransport>>,
+    /// Linkers by (palette-api linked, http linked): defining WASI's functions costs more than
+    /// linking a component against them, so each set is built once.
+    linkers: Mutex<HashMap<(bool, bool), Arc<Linker<State>>>>,
 }
 
 impl Runtime {
@@ -59,6 +65,7 @@ impl Runtime {
             cache,
             policy,
             palette: None,
+            linkers: Mutex::default(),
         })
     }
 
@@ -80,6 +87,17 @@ impl Runtime {
         &self.policy
     }
 
+    /// The linker for plugins granted these host interfaces.
+    fn linker(&self, palette: bool, http: bool) -> anyhow::Result<Arc<Linker<State>>> {
+        let mut linkers = self.linkers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(linker) = linkers.get(&(palette, http)) {
+            return Ok(linker.clone());
+        }
+        let linker = Arc::new(plugin::linker(&self.engine, palette, http)?);
+        linkers.insert((palette, http), linker.clone());
+        Ok(linker)
+    }
+
     /// Prepares a plugin to run: see the module docs for what is checked, in which order.
     pub fn load(&self, entry: &Entry) -> Result<Plugin, PluginFailure> {
         plugin::load(self, entry)
@@ -89,17 +107,31 @@ impl Runtime {
 /// Instances come from a pool of pre-reserved slots, so a call does not map and unmap memory:
 /// that is most of what instantiation costs. Slots cover the largest memory a policy may grant
 /// (a 32-bit wasm memory, 4 GiB); a handful are enough as ferry runs few plugins at once.
+///
+/// After a call, the pages its memory touched are reset for the next one. Where Linux can report
+/// which pages were written (`PAGEMAP_SCAN`, 6.7+), up to [`KEEP_RESIDENT`] of them are zeroed in
+/// place and stay mapped: the next call takes no page faults. Elsewhere everything is given back
+/// to the kernel, since zeroing a fixed prefix costs more than the faults it saves.
 fn pool() -> PoolingAllocationConfig {
+    let keep_resident = if PoolingAllocationConfig::is_pagemap_scan_available() {
+        KEEP_RESIDENT
+    } else {
+        0
+    };
     let mut pool = PoolingAllocationConfig::new();
     pool.total_component_instances(32)
         .total_core_instances(256)
         .total_memories(32)
         .total_tables(256)
         .max_memory_size(4 << 30)
-        .linear_memory_keep_resident(1 << 20)
+        .pagemap_scan(Enabled::Auto)
+        .linear_memory_keep_resident(keep_resident)
         .table_keep_resident(64 << 10);
     pool
 }
+
+/// Per memory slot: the stack, static data and a few MiB of heap of a typical step.
+const KEEP_RESIDENT: usize = 4 << 20;
 
 /// Ticks the engine's epoch for the life of the process. The thread holds only a weak handle:
 /// it ends when the engine does.

@@ -127,7 +127,11 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
         })
     })?;
 
-    let linker = linker(rt.engine(), &grants).map_err(|e| {
+    let palette = grants
+        .iter()
+        .any(|g| matches!(g, Capability::PaletteRead | Capability::PaletteWrite));
+    let http = grants.iter().any(|g| matches!(g, Capability::Http(_)));
+    let linker = rt.linker(palette, http).map_err(|e| {
         fail(FailureKind::Load {
             message: format!("{e:#}"),
         })
@@ -236,18 +240,16 @@ fn is_provided_wasi(interface: &str) -> bool {
     .any(|p| interface.starts_with(p))
 }
 
-fn linker(engine: &Engine, grants: &[Capability]) -> anyhow::Result<Linker<State>> {
+/// WASI, `log` and `config` for every plugin; `palette-api` and `http` only when granted.
+pub(super) fn linker(engine: &Engine, palette: bool, http: bool) -> anyhow::Result<Linker<State>> {
     let mut linker = Linker::<State>::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     bindings::log::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
     bindings::config::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
-    if grants
-        .iter()
-        .any(|g| matches!(g, Capability::PaletteRead | Capability::PaletteWrite))
-    {
+    if palette {
         bindings::palette_api::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
     }
-    if grants.iter().any(|g| matches!(g, Capability::Http(_))) {
+    if http {
         bindings::http::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
     }
     Ok(linker)

@@ -43,8 +43,8 @@ pub fn mask_document(conn: &Connection, doc: &mut Value) -> ApiResult<()> {
     // error rather than risk handing back a secret.
     let out = palette_rules(&doc.to_string(), &metas)
         .map_err(|e| ApiError::internal(format!("cannot mask the stored profile: {e}")))?;
-    if !out.masked.is_empty() {
-        *doc = serde_json::from_str(&out.document)?;
+    if let Some(masked) = out.document {
+        *doc = serde_json::from_str(&masked)?;
     }
     Ok(())
 }
