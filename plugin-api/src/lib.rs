@@ -136,8 +136,10 @@ pub mod alloc {
 
     /// Allocations are served first from this zero-initialized static, which is part of the
     /// instance's initial memory: a call that fits never runs `memory.grow`, and growing is what
-    /// costs (the host remaps the new pages, then unmaps them again after the call).
-    const ARENA_BYTES: usize = 1 << 20;
+    /// costs (the host remaps the new pages, then unmaps them again after the call). Kept small
+    /// because resetting an instance's memory costs in proportion to its size: 256 KiB holds a
+    /// 64 KB profile and what a masker that changes nothing allocates for it.
+    const ARENA_BYTES: usize = 256 << 10;
 
     #[repr(C, align(16))]
     struct Arena(UnsafeCell<[u8; ARENA_BYTES]>);

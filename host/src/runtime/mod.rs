@@ -37,8 +37,8 @@ pub use plugin::Plugin;
 use cache::ComponentCache;
 use catalog::Entry;
 use host::State;
-use wasmtime::component::Linker;
 use policy::Policy;
+use wasmtime::component::Linker;
 
 pub struct Runtime {
     engine: Engine,
