@@ -47,8 +47,10 @@ pub struct Runtime {
     palette: Option<Arc<dyn PaletteTransport>>,
     /// Linkers by (palette-api linked, http linked): defining WASI's functions costs more than
     /// linking a component against them, so each set is built once.
-    linkers: Mutex<HashMap<(bool, bool), Arc<Linker<State>>>>,
+    linkers: Mutex<Linkers>,
 }
+
+type Linkers = HashMap<(bool, bool), Arc<Linker<State>>>;
 
 impl Runtime {
     /// A runtime whose compiled cache lives in `<home>/cache/components`.
@@ -130,7 +132,8 @@ fn pool() -> PoolingAllocationConfig {
     pool
 }
 
-/// Per memory slot: the stack, static data and a few MiB of heap of a typical step.
+/// Per memory slot: the stack, static data and a few MiB of heap of a typical step (at most
+/// 128 MiB stays mapped across the 32 slots, and only once plugins have written that much).
 const KEEP_RESIDENT: usize = 4 << 20;
 
 /// Ticks the engine's epoch for the life of the process. The thread holds only a weak handle:
