@@ -39,7 +39,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
             "there is nothing to re-encrypt: no environment is stored (the next `ferry login` sets the passphrase)"
         );
     }
-    let credentials = Credentials::unlock(config, globals.encryption_passphrase.as_deref())?;
+    let credentials = Credentials::unlock(config, globals.passphrase())?;
     crash_point("rotate:unlocked");
     let new = passphrase::obtain_new(new_passphrase_stdin)?;
     let (config, _key) = credentials.resealed(&new)?;

@@ -45,8 +45,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         Command::Show { name } => {
             let config = store.load()?;
             let name = config.select(name.as_deref())?.0.to_owned();
-            let credentials =
-                Credentials::unlock(config, globals.encryption_passphrase.as_deref())?;
+            let credentials = Credentials::unlock(config, globals.passphrase())?;
             show(&credentials, &name)
         }
         Command::Remove { name } => {

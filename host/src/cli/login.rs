@@ -58,8 +58,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let api_key = read_api_key(&args)?;
     let store = Store::open_default()?;
     let lock = store.lock()?;
-    let mut credentials =
-        Credentials::unlock_or_init(store.load()?, globals.encryption_passphrase.as_deref())?;
+    let mut credentials = Credentials::unlock_or_init(store.load()?, globals.passphrase())?;
 
     let checked = palette::block_on(check_key(&args, api_key.clone()))?
         .with_context(|| format!("login to {:?} failed; nothing was stored", args.env))?;

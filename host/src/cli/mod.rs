@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use crate::config::passphrase::Passphrase;
 use clap::{Parser, Subcommand};
 
 pub mod config;
@@ -26,31 +27,25 @@ pub struct Cli {
 }
 
 /// Options every command accepts.
-#[derive(clap::Args, Clone, Default)]
+#[derive(clap::Args, Clone, Debug, Default)]
 pub struct Globals {
     /// Passphrase that unlocks stored credentials (else PALETTE_ENCRYPTION_PASSWORD, else a prompt).
     #[arg(
         short = 'k',
         long = "encryption-passphrase",
         global = true,
-        hide_env_values = true
+        value_parser = |text: &str| Ok::<_, std::convert::Infallible>(Passphrase::new(text))
     )]
-    pub encryption_passphrase: Option<String>,
+    pub encryption_passphrase: Option<Passphrase>,
     /// More log output (-v: debug, -vv: trace). FERRY_LOG=<filter> overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }
 
-impl std::fmt::Debug for Globals {
-    // The passphrase must never reach a Debug dump.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Globals")
-            .field(
-                "encryption_passphrase",
-                &self.encryption_passphrase.as_ref().map(|_| "<redacted>"),
-            )
-            .field("verbose", &self.verbose)
-            .finish()
+impl Globals {
+    /// The passphrase given with `-k`, if any (it is zeroized when `Globals` is dropped).
+    pub fn passphrase(&self) -> Option<&str> {
+        self.encryption_passphrase.as_ref().map(Passphrase::expose)
     }
 }
 

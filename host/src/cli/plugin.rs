@@ -290,7 +290,7 @@ pub fn to_host_field(f: ferry_plugin_api::types::SchemaField) -> types::SchemaFi
 fn palette_transport(env: &str, globals: &Globals) -> anyhow::Result<ClientTransport> {
     let config = Store::open_default()?.load()?;
     let name = config.select(Some(env))?.0.to_owned();
-    let credentials = Credentials::unlock(config, globals.encryption_passphrase.as_deref())?;
+    let credentials = Credentials::unlock(config, globals.passphrase())?;
     let clients = BTreeMap::from([(name, credentials.client(env)?)]);
     Ok(ClientTransport::new(clients)?)
 }

@@ -38,7 +38,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let Command::List(args) = args.command;
     let config = Store::open_default()?.load()?;
     let name = config.select(args.env.as_deref())?.0.to_owned();
-    let credentials = Credentials::unlock(config, globals.encryption_passphrase.as_deref())?;
+    let credentials = Credentials::unlock(config, globals.passphrase())?;
     let client = credentials.client(&name)?;
     let profiles = palette::block_on(async {
         let client = match &args.project {

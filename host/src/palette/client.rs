@@ -600,9 +600,14 @@ fn parse_method(method: &str) -> Result<Method, ClientError> {
     }
 }
 
-/// An API path must stay an API path on the environment's endpoint: no host, no query, no `..`.
 fn check_path(path: &str) -> Result<(), ClientError> {
-    let bad = |why: &str| Err(ClientError::InvalidRequest(format!("path {path:?} {why}")));
+    check_api_path(path).map_err(ClientError::InvalidRequest)
+}
+
+/// An API path must stay an API path on the environment's endpoint: no host, no query, no `..`.
+/// The client checks every request with it, and the plugin runtime every request a plugin makes.
+pub fn check_api_path(path: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("path {path:?} {why}"));
     if !path.starts_with("/v1/") {
         return bad("must start with /v1/");
     }

@@ -231,12 +231,7 @@ impl palette_api::Host for State {
 
 /// `palette-api:read` allows GET; `palette-api:write` adds POST to the import paths.
 pub fn check_palette_request(req: &palette_api::Request, write: bool) -> Result<(), String> {
-    if !req.path.starts_with("/v1/") || req.path.contains("..") {
-        return Err(format!(
-            "path '{}' is not a Palette API path (/v1/...)",
-            req.path
-        ));
-    }
+    crate::palette::client::check_api_path(&req.path)?;
     let method = req.method.to_ascii_uppercase();
     if method == "GET" {
         return Ok(());
@@ -312,6 +307,11 @@ mod tests {
         assert!(check_palette_request(&req("POST", "/v1/clusterprofiles/import"), true).is_ok());
         assert!(check_palette_request(&req("DELETE", "/v1/clusterprofiles/x"), true).is_err());
         assert!(check_palette_request(&req("GET", "/v2/../etc"), true).is_err());
+        // The client's own path rule: no query in the path, no `.`/`..`/empty segments.
+        for bad in ["/v1/x?admin=true", "/v1/a/../../etc", "/v1//x", "/v1/a b"] {
+            let err = check_palette_request(&req("GET", bad), true).unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
     }
 
     #[test]

@@ -315,6 +315,11 @@ impl Plugin {
         )
     }
 
+    /// The typed `InstancePre` of a step, if this plugin serves it.
+    fn serving<'a, P>(&self, step: Step, pre: &'a Option<P>) -> Result<&'a P, PluginFailure> {
+        pre.as_ref().ok_or_else(|| self.not_serving(step))
+    }
+
     /// Runs one call in a fresh store and turns whatever happens into a result or a failure.
     fn call<R>(
         &self,
@@ -375,14 +380,9 @@ impl Plugin {
         document: &str,
         packs: &[types::PackMeta],
     ) -> Result<types::MaskOutput, PluginFailure> {
-        let pre = self
-            .pres
-            .masker
-            .as_ref()
-            .ok_or_else(|| self.not_serving(Step::Mask))?;
+        let pre = self.serving(Step::Mask, &self.pres.masker)?;
         self.call(Step::Mask, |store| {
-            let instance = pre.instantiate(&mut *store)?;
-            instance
+            pre.instantiate(&mut *store)?
                 .ferry_plugin_masker()
                 .call_mask(store, cx, document, packs)
         })
@@ -394,14 +394,9 @@ impl Plugin {
         document: &str,
         packs: &[types::PackMeta],
     ) -> Result<Vec<types::Finding>, PluginFailure> {
-        let pre = self
-            .pres
-            .validator
-            .as_ref()
-            .ok_or_else(|| self.not_serving(Step::Validate))?;
+        let pre = self.serving(Step::Validate, &self.pres.validator)?;
         self.call(Step::Validate, |store| {
-            let instance = pre.instantiate(&mut *store)?;
-            instance
+            pre.instantiate(&mut *store)?
                 .ferry_plugin_validator()
                 .call_validate(store, cx, document, packs)
         })
@@ -413,14 +408,9 @@ impl Plugin {
         document: &str,
         findings: &[types::Finding],
     ) -> Result<types::Decision, PluginFailure> {
-        let pre = self
-            .pres
-            .approver
-            .as_ref()
-            .ok_or_else(|| self.not_serving(Step::Approve))?;
+        let pre = self.serving(Step::Approve, &self.pres.approver)?;
         self.call(Step::Approve, |store| {
-            let instance = pre.instantiate(&mut *store)?;
-            instance
+            pre.instantiate(&mut *store)?
                 .ferry_plugin_approver()
                 .call_approve(store, cx, document, findings)
         })
@@ -432,14 +422,9 @@ impl Plugin {
         env: &str,
         profile: &types::ProfileRef,
     ) -> Result<types::ExportOutput, PluginFailure> {
-        let pre = self
-            .pres
-            .exporter
-            .as_ref()
-            .ok_or_else(|| self.not_serving(Step::Export))?;
+        let pre = self.serving(Step::Export, &self.pres.exporter)?;
         self.call(Step::Export, |store| {
-            let instance = pre.instantiate(&mut *store)?;
-            instance
+            pre.instantiate(&mut *store)?
                 .ferry_plugin_exporter()
                 .call_export(store, cx, env, profile)
         })
@@ -451,14 +436,9 @@ impl Plugin {
         env: &str,
         document: &str,
     ) -> Result<types::ImportOutput, PluginFailure> {
-        let pre = self
-            .pres
-            .importer
-            .as_ref()
-            .ok_or_else(|| self.not_serving(Step::Import))?;
+        let pre = self.serving(Step::Import, &self.pres.importer)?;
         self.call(Step::Import, |store| {
-            let instance = pre.instantiate(&mut *store)?;
-            instance
+            pre.instantiate(&mut *store)?
                 .ferry_plugin_importer()
                 .call_import(store, cx, env, document)
         })
