@@ -102,6 +102,31 @@ fn the_built_in_masker_masks_palette_secrets_and_prints_none() {
 }
 
 #[test]
+fn a_document_with_nothing_to_mask_comes_out_byte_for_byte() {
+    // The real export's packs mark no password and it has no sensitive variable: the masker
+    // answers "unchanged" and the document printed is the file as it was, formatting and all.
+    let home = tempfile::tempdir().unwrap();
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/ml-ops-export.json"
+    );
+    let (code, out, err) = run(ferry(home.path())
+        .args([
+            "plugin",
+            "run",
+            "palette-mask",
+            "--step",
+            "mask",
+            "--document",
+        ])
+        .arg(fixture));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("masked 0 value(s)"), "{err}");
+    let original = std::fs::read_to_string(fixture).unwrap();
+    assert_eq!(out.trim_end(), original.trim_end());
+}
+
+#[test]
 fn the_second_run_of_a_step_is_served_from_the_compiled_cache() {
     let home = tempfile::tempdir().unwrap();
     let (doc, _) = secret_document(home.path());
