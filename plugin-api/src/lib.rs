@@ -160,11 +160,12 @@ pub mod alloc {
                 NEXT.store(base, Ordering::Relaxed);
                 END.store(base + ARENA_BYTES, Ordering::Relaxed);
             }
+            // Checked: on wasm32 an address plus a large size can wrap past 4 GiB.
             let start = (NEXT.load(Ordering::Relaxed) + layout.align() - 1) & !(layout.align() - 1);
-            let end = start + layout.size();
-            if end > END.load(Ordering::Relaxed) {
-                return grow(layout);
-            }
+            let end = match start.checked_add(layout.size()) {
+                Some(end) if end <= END.load(Ordering::Relaxed) => end,
+                _ => return grow(layout),
+            };
             NEXT.store(end, Ordering::Relaxed);
             start as *mut u8
         }
@@ -176,10 +177,12 @@ pub mod alloc {
             // copy itself on every doubling.
             let end = ptr as usize + layout.size();
             if end == NEXT.load(Ordering::Relaxed) {
-                let new_end = ptr as usize + new_size;
-                if new_end <= END.load(Ordering::Relaxed) {
-                    NEXT.store(new_end, Ordering::Relaxed);
-                    return ptr;
+                match (ptr as usize).checked_add(new_size) {
+                    Some(new_end) if new_end <= END.load(Ordering::Relaxed) => {
+                        NEXT.store(new_end, Ordering::Relaxed);
+                        return ptr;
+                    }
+                    _ => {}
                 }
             }
             // SAFETY: the caller's contract for `realloc` is the one for `alloc` + copy.
@@ -205,8 +208,9 @@ pub mod alloc {
         }
         let base = old * PAGE;
         let start = (base + layout.align() - 1) & !(layout.align() - 1);
-        NEXT.store(start + layout.size(), Ordering::Relaxed);
-        END.store(base + pages * PAGE, Ordering::Relaxed);
+        // Saturating: a memory grown to the full 4 GiB ends at 2^32, one past wasm32's `usize`.
+        NEXT.store(start.saturating_add(layout.size()), Ordering::Relaxed);
+        END.store(base.saturating_add(pages * PAGE), Ordering::Relaxed);
         start as *mut u8
     }
 
