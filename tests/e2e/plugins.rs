@@ -26,6 +26,13 @@ fn secret_document(dir: &std::path::Path) -> (std::path::PathBuf, std::path::Pat
     (doc, schema)
 }
 
+/// `ferry plugin run palette-mask --step mask`, to which a test adds the document and options.
+fn mask_with_builtin(home: &std::path::Path) -> std::process::Command {
+    let mut cmd = ferry(home);
+    cmd.args(["plugin", "run", "palette-mask", "--step", "mask"]);
+    cmd
+}
+
 fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
@@ -64,16 +71,8 @@ fn plugin_list_on_a_fresh_home_shows_the_built_ins() {
 fn the_built_in_masker_masks_palette_secrets_and_prints_none() {
     let home = tempfile::tempdir().unwrap();
     let (doc, schema) = secret_document(home.path());
-    let (code, out, err) = run(ferry(home.path())
-        .args([
-            "plugin",
-            "run",
-            "palette-mask",
-            "--step",
-            "mask",
-            "--output",
-            "json",
-        ])
+    let (code, out, err) = run(mask_with_builtin(home.path())
+        .args(["--output", "json"])
         .arg("--document")
         .arg(&doc)
         .arg("--schema")
@@ -110,15 +109,8 @@ fn a_document_with_nothing_to_mask_comes_out_byte_for_byte() {
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/fixtures/ml-ops-export.json"
     );
-    let (code, out, err) = run(ferry(home.path())
-        .args([
-            "plugin",
-            "run",
-            "palette-mask",
-            "--step",
-            "mask",
-            "--document",
-        ])
+    let (code, out, err) = run(mask_with_builtin(home.path())
+        .arg("--document")
         .arg(fixture));
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("masked 0 value(s)"), "{err}");
