@@ -117,6 +117,18 @@ pub enum Capability {
     Http(String),
 }
 
+impl Capability {
+    /// Whether it links `ferry:plugin/palette-api` (read or write).
+    pub fn is_palette(&self) -> bool {
+        matches!(self, Capability::PaletteRead | Capability::PaletteWrite)
+    }
+
+    /// Whether it links `ferry:plugin/http`.
+    pub fn is_http(&self) -> bool {
+        matches!(self, Capability::Http(_))
+    }
+}
+
 impl fmt::Display for Capability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -127,10 +127,8 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
         })
     })?;
 
-    let palette = grants
-        .iter()
-        .any(|g| matches!(g, Capability::PaletteRead | Capability::PaletteWrite));
-    let http = grants.iter().any(|g| matches!(g, Capability::Http(_)));
+    let palette = grants.iter().any(Capability::is_palette);
+    let http = grants.iter().any(Capability::is_http);
     let linker = rt.linker(palette, http).map_err(|e| {
         fail(FailureKind::Load {
             message: format!("{e:#}"),
@@ -184,14 +182,9 @@ fn check_imports(
             "ferry:plugin/types" | "ferry:plugin/log" | "ferry:plugin/config" => continue,
             "ferry:plugin/palette-api" => (
                 "palette-api:read",
-                grants
-                    .iter()
-                    .any(|g| matches!(g, Capability::PaletteRead | Capability::PaletteWrite)),
+                grants.iter().any(Capability::is_palette),
             ),
-            "ferry:plugin/http" => (
-                "http",
-                grants.iter().any(|g| matches!(g, Capability::Http(_))),
-            ),
+            "ferry:plugin/http" => ("http", grants.iter().any(Capability::is_http)),
             i if is_provided_wasi(i) => continue,
             other => {
                 return Err((
@@ -204,8 +197,8 @@ fn check_imports(
         };
         if !allowed {
             let requested = m.capabilities.iter().any(|c| match capability {
-                "http" => matches!(c, Capability::Http(_)),
-                _ => matches!(c, Capability::PaletteRead | Capability::PaletteWrite),
+                "http" => c.is_http(),
+                _ => c.is_palette(),
             });
             let fix = if requested {
                 format!(
