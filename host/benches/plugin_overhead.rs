@@ -126,7 +126,8 @@ fn main() {
         let (doc, sdk) = match case.as_str() {
             "tiny" => (tiny, &scenarios[0].1),
             "marked" => (document.as_str(), &scenarios[1].1),
-            _ => (document.as_str(), &scenarios[0].1),
+            "exported" => (document.as_str(), &scenarios[0].1),
+            other => panic!("FERRY_BENCH_PROFILE={other}: use exported, marked or tiny"),
         };
         let packs = host_packs(sdk);
         for _ in 0..20_000 {
