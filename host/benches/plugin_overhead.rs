@@ -3,14 +3,23 @@
 //!
 //! 1. the built-in masker through wasmtime (fresh store + instantiate + call, as every step runs)
 //!    vs. the same masking code called natively, on `tests/fixtures/ml-ops-export.json`;
-//! 2. a step from a cold start: compile + instantiate + call vs. load the compiled component from
+//! 2. where the plugin's time goes: the runtime's floor (a plugin that imports nothing and does
+//!    nothing, `tests/plugins/floor`), the masker's fixed cost (a 58-byte document) and its work on
+//!    the fixture, each against the native time;
+//! 3. a step from a cold start: compile + instantiate + call vs. load the compiled component from
 //!    ferry's cache + instantiate + call.
 //!
 //! The fixture's packs have no schema-marked passwords, so the benchmark marks every key named
-//! like a password, secret or token as `${password}`: the masker then does real work.
+//! like a password, secret or token as `${password}`: the masker then does real work. The fixture
+//! as exported is measured twice: in fresh memory slots, and after those masking calls (a slot
+//! keeps resetting every page a call ever wrote in it).
+//!
+//! Each figure is a median over interleaved rounds, and each ratio the median of per-round ratios:
+//! both sides of a comparison see the same moment of a noisy machine.
 //!
 //! Run: `cargo bench -p ferry --bench plugin_overhead`
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ferry::runtime::Runtime;
@@ -19,22 +28,50 @@ use ferry::runtime::catalog;
 use ferry::runtime::policy::Policy;
 use ferry_plugin_api::{document::Profile, mask, values};
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
+/// The smallest document a masker accepts: a call's cost with (almost) nothing to read.
+const TINY: &str = r#"{"metadata":{"name":"x"},"spec":{"template":{"packs":[]}}}"#;
+
+fn median(samples: &[Duration]) -> Duration {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    sorted[sorted.len() / 2]
 }
 
 /// Runs `f` `n` times and returns the median time of one run.
 fn time(n: usize, mut f: impl FnMut()) -> Duration {
-    median(
-        (0..n)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed()
-            })
-            .collect(),
-    )
+    let samples: Vec<Duration> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    median(&samples)
+}
+
+/// Rounds of a few runs of each case in turn, so that cases compared with each other share the
+/// machine's noise of the moment. Returns each case's median run time per round.
+fn interleaved<const N: usize>(mut cases: [&mut dyn FnMut(); N]) -> [Vec<Duration>; N] {
+    const ROUNDS: usize = 15;
+    const RUNS: usize = 15;
+    let mut out: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::with_capacity(ROUNDS));
+    for _ in 0..ROUNDS {
+        for (case, times) in cases.iter_mut().zip(&mut out) {
+            times.push(time(RUNS, case));
+        }
+    }
+    out
+}
+
+/// `case / base`, taken round by round (each against the same moment's noise), then the median.
+fn ratio(case: &[Duration], base: &[Duration]) -> f64 {
+    let mut ratios: Vec<f64> = case
+        .iter()
+        .zip(base)
+        .map(|(c, b)| c.as_secs_f64() / b.as_secs_f64())
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
 }
 
 fn sdk_packs(document: &str) -> Vec<ferry_plugin_api::types::PackMeta> {
@@ -119,12 +156,11 @@ fn main() {
         ("fixture as exported", Vec::new()),
         ("secret-like keys marked", sdk_packs(&document)),
     ];
-    let tiny = r#"{"metadata":{"name":"x"},"spec":{"template":{"packs":[]}}}"#;
 
     // `FERRY_BENCH_PROFILE=exported|marked|tiny` loops one case through the plugin, for `perf`.
     if let Ok(case) = std::env::var("FERRY_BENCH_PROFILE") {
         let (doc, sdk) = match case.as_str() {
-            "tiny" => (tiny, &scenarios[0].1),
+            "tiny" => (TINY, &scenarios[0].1),
             "marked" => (document.as_str(), &scenarios[1].1),
             "exported" => (document.as_str(), &scenarios[0].1),
             other => panic!("FERRY_BENCH_PROFILE={other}: use exported, marked or tiny"),
@@ -136,19 +172,16 @@ fn main() {
         return;
     }
 
-    for (name, sdk) in &scenarios {
-        println!("--- {name}");
-        compare(&plugin, &cx, &document, sdk);
-    }
-
-    // The cost of a call itself: a tiny document.
-    let empty = time(200, || {
-        std::hint::black_box(plugin.mask(&cx, tiny, &[]).unwrap());
-    });
-    println!(
-        "--- call overhead: store + instantiate + call on a {}-byte document: {empty:.1?}",
-        tiny.len()
-    );
+    let [(exported, none), (marked, secrets)] = &scenarios;
+    println!("--- {exported}");
+    compare(&plugin, &cx, &document, none);
+    breakdown(home.path(), &rt, &plugin, &cx, &document);
+    println!("--- {marked}");
+    compare(&plugin, &cx, &document, secrets);
+    // A pooled memory slot zeroes every page a call has ever written, on every reset after: once a
+    // call has used more memory, lighter calls in that slot pay for it.
+    println!("--- {exported}, again: in memory slots the masking calls above have written");
+    compare(&plugin, &cx, &document, none);
 
     for (name, sdk) in &scenarios {
         cold_and_cached(&rt, &entry, &plugin, &cx, &document, name, &host_packs(sdk));
@@ -174,23 +207,125 @@ fn compare(
         native_out.masked.len()
     );
 
-    const N: usize = 200;
-    // Interleave rounds so both sides see the same machine noise.
-    let (mut native, mut wasm) = (Vec::new(), Vec::new());
-    for _ in 0..5 {
-        native.push(time(N / 5, || {
+    let [native, wasm] = interleaved([
+        &mut || {
             std::hint::black_box(mask::palette_rules(document, sdk).unwrap());
-        }));
-        wasm.push(time(N / 5, || {
+        },
+        &mut || {
             std::hint::black_box(plugin.mask(cx, document, &packs).unwrap());
-        }));
-    }
-    let (native, wasm) = (median(native), median(wasm));
-    println!("mask step, native:                      {native:>10.1?}");
+        },
+    ]);
+    let overhead: Vec<Duration> = wasm
+        .iter()
+        .zip(&native)
+        .map(|(w, n)| w.saturating_sub(*n))
+        .collect();
     println!(
-        "mask step, plugin (store+instantiate+call): {wasm:>10.1?}   ratio plugin/native = {:.2}x (target < 2x)",
-        wasm.as_secs_f64() / native.as_secs_f64()
+        "mask step, native:                      {:>10.1?}",
+        median(&native)
     );
+    println!(
+        "mask step, plugin (store+instantiate+call): {:>10.1?}   ratio plugin/native = {:.2}x (target < 2x)",
+        median(&wasm),
+        ratio(&wasm, &native)
+    );
+    println!(
+        "  overhead, plugin - native:            {:>10.1?}   = {:.2}x native",
+        median(&overhead),
+        ratio(&overhead, &native)
+    );
+}
+
+/// Splits the plugin's time on the fixture as exported into what any call costs, what the
+/// masker's call costs before it reads a byte, and the masker's work on the document.
+fn breakdown(
+    home: &Path,
+    rt: &Runtime,
+    plugin: &ferry::runtime::Plugin,
+    cx: &types::Context,
+    document: &str,
+) {
+    let floor = floor_plugin(home, rt);
+    let [native, masker_doc, masker_tiny, floor_doc, floor_tiny] = interleaved([
+        &mut || {
+            std::hint::black_box(mask::palette_rules(document, &[]).unwrap());
+        },
+        &mut || {
+            std::hint::black_box(plugin.mask(cx, document, &[]).unwrap());
+        },
+        &mut || {
+            std::hint::black_box(plugin.mask(cx, TINY, &[]).unwrap());
+        },
+        &mut || {
+            std::hint::black_box(floor.mask(cx, document, &[]).unwrap());
+        },
+        &mut || {
+            std::hint::black_box(floor.mask(cx, TINY, &[]).unwrap());
+        },
+    ]);
+    // The guest's own work on the document: the masker's time beyond its fixed cost, less the
+    // copy of the document into the guest (the floor's difference between the two documents).
+    let guest: Vec<Duration> = (0..native.len())
+        .map(|r| {
+            let copy = floor_doc[r].saturating_sub(floor_tiny[r]);
+            masker_doc[r]
+                .saturating_sub(masker_tiny[r])
+                .saturating_sub(copy)
+        })
+        .collect();
+    let best: Vec<Duration> = (0..native.len()).map(|r| floor_doc[r] + guest[r]).collect();
+    let n = TINY.len();
+    println!("--- where the plugin's time goes (fixture as exported)");
+    println!(
+        "native skim of the document:            {:>10.1?}",
+        median(&native)
+    );
+    println!(
+        "runtime floor, {n}-byte document:         {:>10.1?}   a plugin that imports nothing and does nothing (tests/plugins/floor)",
+        median(&floor_tiny)
+    );
+    println!(
+        "runtime floor, the document:            {:>10.1?}   = {:.2}x native: the same, plus copying the document in",
+        median(&floor_doc),
+        ratio(&floor_doc, &native)
+    );
+    println!(
+        "masker, {n}-byte document:                {:>10.1?}   its fixed cost (std: WASI imports, 3 core instances)",
+        median(&masker_tiny)
+    );
+    println!(
+        "masker, the document:                   {:>10.1?}   = {:.2}x native",
+        median(&masker_doc),
+        ratio(&masker_doc, &native)
+    );
+    println!(
+        "  of which the guest's own work:        {:>10.1?}   = {:.2}x native (copy excluded)",
+        median(&guest),
+        ratio(&guest, &native)
+    );
+    println!(
+        "  floor + the guest's own work:         {:>10.1?}   = {:.2}x native: the least this masker could cost",
+        median(&best),
+        ratio(&best, &native)
+    );
+}
+
+/// `tests/plugins/floor`, installed into the runtime's home from where host/build.rs built it.
+fn floor_plugin(home: &Path, rt: &Runtime) -> ferry::runtime::Plugin {
+    let staging = tempfile::tempdir().unwrap();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/plugins/floor");
+    std::fs::copy(
+        format!("{fixture}/ferry-plugin.toml"),
+        staging.path().join("ferry-plugin.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        format!("{}/ferry_plugin_floor.wasm", env!("FERRY_PLUGIN_WASM_DIR")),
+        staging.path().join("ferry_plugin_floor.wasm"),
+    )
+    .unwrap();
+    let entry = catalog::install(home, &staging.path().join("ferry-plugin.toml")).unwrap();
+    rt.load(&entry).unwrap()
 }
 
 fn cold_and_cached(
@@ -210,22 +345,21 @@ fn cold_and_cached(
         std::hint::black_box(component);
         std::hint::black_box(plugin.mask(cx, document, packs).unwrap());
     });
-    // Interleaved like the comparison above: the cached step, and its two halves.
-    let (mut cached, mut load, mut call) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..5 {
-        cached.push(time(20, || {
+    // The cached step, and its two halves.
+    let [cached, load, call] = interleaved([
+        &mut || {
             let p = rt.load(entry).unwrap();
             assert_eq!(p.outcome, ferry::runtime::cache::Outcome::Cached);
             std::hint::black_box(p.mask(cx, document, packs).unwrap());
-        }));
-        load.push(time(20, || {
+        },
+        &mut || {
             std::hint::black_box(rt.load(entry).unwrap());
-        }));
-        call.push(time(20, || {
+        },
+        &mut || {
             std::hint::black_box(plugin.mask(cx, document, packs).unwrap());
-        }));
-    }
-    let (cached, load, call) = (median(cached), median(load), median(call));
+        },
+    ]);
+    let (cached, load, call) = (median(&cached), median(&load), median(&call));
     println!("step from cold, compile + call:         {cold:>10.1?}");
     println!(
         "step from cache, load + link + call:    {cached:>10.1?}   ratio compile/cached = {:.1}x (target: cached < 1 ms)",
