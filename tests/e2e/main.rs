@@ -11,3 +11,4 @@ mod sandbox_contract;
 mod sandbox_faults;
 mod sandbox_support;
 mod support;
+mod tls;

@@ -149,8 +149,10 @@ fn explain(err: ClientError, endpoint: &str) -> anyhow::Error {
             "the endpoint rejected the API key: check it, or create a new one in Palette"
         }
         (_, Some(ErrorCode::Forbidden)) => "the API key may not read this: check its user's roles",
-        (ClientError::Unreachable { .. }, _) => {
-            "check the endpoint URL and the network (and --insecure for a private CA)"
+        (ClientError::Unreachable { .. }, _) => "check the endpoint URL and the network",
+        (ClientError::UntrustedCertificate { .. }, _) => {
+            "if this is your Palette and its certificate is self-signed or from a private CA, \
+             add --insecure (ferry then does not verify the certificate of this environment)"
         }
         (ClientError::Transport { .. }, _) => {
             "the endpoint did not answer in time or dropped the connection"

@@ -114,6 +114,9 @@ enum Replay {
 enum AttemptError {
     /// Nothing was sent: the connection could not be made.
     NotSent(String),
+    /// Nothing was sent: the endpoint's TLS certificate is not trusted. Trying again would not
+    /// change that.
+    Untrusted(String),
     /// The request went out; the connection broke or timed out before a full answer.
     AfterSend(String),
 }
@@ -372,6 +375,12 @@ impl Client {
                     }
                     (format!("HTTP {status}"), retry_after)
                 }
+                Err(AttemptError::Untrusted(detail)) => {
+                    return Err(ClientError::UntrustedCertificate {
+                        endpoint: self.endpoint.clone(),
+                        detail,
+                    });
+                }
                 Err(AttemptError::NotSent(detail)) => {
                     if last {
                         return Err(ClientError::Unreachable {
@@ -552,11 +561,34 @@ fn import_identity(body: Option<&str>) -> Option<(String, String)> {
 }
 
 fn classify_send_error(e: &reqwest::Error) -> AttemptError {
-    if e.is_connect() {
+    if e.is_connect() && refused_certificate(e) {
+        AttemptError::Untrusted(describe(e))
+    } else if e.is_connect() {
         AttemptError::NotSent(describe(e))
     } else {
         AttemptError::AfterSend(describe(e))
     }
+}
+
+/// Whether TLS refused the server's certificate (self-signed, a private CA, expired, another name).
+fn refused_certificate(e: &reqwest::Error) -> bool {
+    let mut next = std::error::Error::source(e);
+    while let Some(err) = next {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return matches!(
+                tls,
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+            );
+        }
+        // An `io::Error`'s `source()` skips the error it wraps (rustls's sits two of them deep).
+        next = match err.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    false
 }
 
 /// A reqwest error with its causes, on one line (the URL is ours and holds no secret).

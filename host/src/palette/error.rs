@@ -63,6 +63,9 @@ pub enum ClientError {
     /// Nothing reached Palette: DNS, refused connection, TLS.
     #[error("cannot reach {endpoint}: {detail}")]
     Unreachable { endpoint: String, detail: String },
+    /// Nothing was sent: TLS refused the endpoint's certificate (not tried again).
+    #[error("cannot verify the TLS certificate of {endpoint}: {detail}")]
+    UntrustedCertificate { endpoint: String, detail: String },
     /// The connection broke or timed out after the request was sent.
     #[error("{method} {path}: {detail}")]
     Transport {
