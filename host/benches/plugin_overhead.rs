@@ -63,6 +63,18 @@ fn interleaved<const N: usize>(mut cases: [&mut dyn FnMut(); N]) -> [Vec<Duratio
     out
 }
 
+/// One line of figures: the median time of `case`, and its ratio to `base` when there is one.
+fn report(label: &str, case: &[Duration], base: Option<&[Duration]>, note: &str) {
+    let ratio = base.map_or(String::new(), |base| {
+        format!("   = {:.2}x native", ratio(case, base))
+    });
+    println!(
+        "{:<44}{:>10.1?}{ratio}{note}",
+        format!("{label}:"),
+        median(case)
+    );
+}
+
 /// `case / base`, taken round by round (each against the same moment's noise), then the median.
 fn ratio(case: &[Duration], base: &[Duration]) -> f64 {
     let mut ratios: Vec<f64> = case
@@ -220,20 +232,14 @@ fn compare(
         .zip(&native)
         .map(|(w, n)| w.saturating_sub(*n))
         .collect();
-    println!(
-        "mask step, native:                      {:>10.1?}",
-        median(&native)
+    report("mask step, native", &native, None, "");
+    report(
+        "mask step, plugin (store+instantiate+call)",
+        &wasm,
+        Some(&native),
+        " (target < 2x)",
     );
-    println!(
-        "mask step, plugin (store+instantiate+call): {:>10.1?}   ratio plugin/native = {:.2}x (target < 2x)",
-        median(&wasm),
-        ratio(&wasm, &native)
-    );
-    println!(
-        "  overhead, plugin - native:            {:>10.1?}   = {:.2}x native",
-        median(&overhead),
-        ratio(&overhead, &native)
-    );
+    report("  overhead, plugin - native", &overhead, Some(&native), "");
 }
 
 /// Splits the plugin's time on the fixture as exported into what any call costs, what the
@@ -276,37 +282,37 @@ fn breakdown(
     let best: Vec<Duration> = (0..native.len()).map(|r| floor_doc[r] + guest[r]).collect();
     let n = TINY.len();
     println!("--- where the plugin's time goes (fixture as exported)");
-    println!(
-        "native skim of the document:            {:>10.1?}",
-        median(&native)
+    report("native skim of the document", &native, None, "");
+    report(
+        &format!("runtime floor, {n}-byte document"),
+        &floor_tiny,
+        None,
+        "   a plugin that imports nothing and does nothing (tests/plugins/floor)",
     );
-    println!(
-        "runtime floor, {n}-byte document:         {:>10.1?}   a plugin that imports nothing and does nothing (tests/plugins/floor)",
-        median(&floor_tiny)
+    report(
+        "runtime floor, the document",
+        &floor_doc,
+        Some(&native),
+        ": the same, plus copying the document in",
     );
-    println!(
-        "runtime floor, the document:            {:>10.1?}   = {:.2}x native: the same, plus copying the document in",
-        median(&floor_doc),
-        ratio(&floor_doc, &native)
+    report(
+        &format!("masker, {n}-byte document"),
+        &masker_tiny,
+        None,
+        "   its fixed cost (std: WASI imports, 3 core instances)",
     );
-    println!(
-        "masker, {n}-byte document:                {:>10.1?}   its fixed cost (std: WASI imports, 3 core instances)",
-        median(&masker_tiny)
+    report("masker, the document", &masker_doc, Some(&native), "");
+    report(
+        "  of which the guest's own work",
+        &guest,
+        Some(&native),
+        " (copy excluded)",
     );
-    println!(
-        "masker, the document:                   {:>10.1?}   = {:.2}x native",
-        median(&masker_doc),
-        ratio(&masker_doc, &native)
-    );
-    println!(
-        "  of which the guest's own work:        {:>10.1?}   = {:.2}x native (copy excluded)",
-        median(&guest),
-        ratio(&guest, &native)
-    );
-    println!(
-        "  floor + the guest's own work:         {:>10.1?}   = {:.2}x native: the least this masker could cost",
-        median(&best),
-        ratio(&best, &native)
+    report(
+        "  floor + the guest's own work",
+        &best,
+        Some(&native),
+        ": the least this masker could cost",
     );
 }
 
