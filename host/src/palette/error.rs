@@ -60,7 +60,7 @@ pub enum ClientError {
         code: ErrorCode,
         message: String,
     },
-    /// Nothing reached Palette: DNS, refused connection, TLS.
+    /// Nothing reached Palette: DNS, a refused connection, a failed TLS handshake.
     #[error("cannot reach {endpoint}: {detail}")]
     Unreachable { endpoint: String, detail: String },
     /// Nothing was sent: TLS refused the endpoint's certificate (not tried again).
