@@ -666,6 +666,29 @@ fn a_crash_at_any_rotation_step_leaves_a_file_one_passphrase_opens() {
 }
 
 #[test]
+fn a_stored_key_that_palette_rejects_is_met_with_how_to_replace_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sandbox = sandbox(tmp.path());
+    let home = tmp.path().join("home");
+    login(&home, &sandbox, "prod", PASSPHRASE);
+    // The environment now points at another Palette, which does not know its key.
+    let other = Sandbox::start(&tmp.path().join("other-data"), &[]);
+    let config = home.join("config.yaml");
+    let text = fs::read_to_string(&config).unwrap();
+    fs::write(&config, text.replace(&sandbox.url, &other.url)).unwrap();
+
+    let out = run(ferry(&home).args(["profiles", "list", "-k", PASSPHRASE]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("Palette rejected the API key stored for \"prod\"")
+            && err.contains("`ferry login --env prod`")
+            && err.contains("401"),
+        "{err}"
+    );
+}
+
+#[test]
 fn profiles_list_shows_the_environments_profiles_in_its_scope() {
     use ferry::palette::{ApiKey, Client, ClientOptions, Scope};
     let tmp = tempfile::tempdir().unwrap();

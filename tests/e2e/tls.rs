@@ -115,4 +115,25 @@ fn a_self_signed_endpoint_is_refused_unless_insecure_which_the_environment_keeps
     // Later commands use the stored setting: they reach Palette through the same front.
     let list = run(ferry(&home).args(["profiles", "list", "-k", PASSPHRASE]));
     assert!(list.status.success(), "{}", stderr(&list));
+
+    // An environment stored without --insecure (here: the setting taken out of the file) meets
+    // the certificate: the command fails at once and says how to log in to it again.
+    let config = home.join("config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("insecure: true"), "{text}");
+    std::fs::write(&config, text.replace("insecure: true", "insecure: false")).unwrap();
+    let before = front.connections.load(Ordering::SeqCst);
+    let list = run(ferry(&home).args(["profiles", "list", "-k", PASSPHRASE]));
+    assert_eq!(list.status.code(), Some(1));
+    let err = stderr(&list);
+    assert!(
+        err.contains("cannot verify the TLS certificate")
+            && err.contains("ferry login --env prod --insecure"),
+        "{err}"
+    );
+    assert_eq!(
+        front.connections.load(Ordering::SeqCst),
+        before + 1,
+        "not retried"
+    );
 }

@@ -12,11 +12,10 @@ use anyhow::Context;
 use zeroize::Zeroizing;
 
 use super::Globals;
+use super::hints::{self, Origin};
 use crate::config::store::check_env_name;
 use crate::config::{Credentials, Environment, ProjectRef, Store};
-use crate::palette::{
-    self, ApiKey, Client, ClientError, ClientOptions, ErrorCode, RetryPolicy, Scope,
-};
+use crate::palette::{self, ApiKey, Client, ClientOptions, RetryPolicy, Scope};
 
 #[derive(clap::Args)]
 #[command(group = clap::ArgGroup::new("key").required(true).args(["api_key", "api_key_stdin"]))]
@@ -118,16 +117,24 @@ async fn check_key(args: &Args, key: ApiKey) -> anyhow::Result<Checked> {
         ..ClientOptions::default()
     };
     let client = Client::new(&args.endpoint, key, Scope::Tenant, &options)?;
-    let info = client
-        .user_info()
-        .await
-        .map_err(|e| explain(e, &args.endpoint))?;
+    let info = client.user_info().await.map_err(|e| {
+        hints::explain(
+            e,
+            Origin::Login {
+                endpoint: &args.endpoint,
+            },
+        )
+    })?;
     let project = match &args.project {
         Some(name) => {
-            let project = client
-                .resolve_project(name)
-                .await
-                .map_err(|e| explain(e, &args.endpoint))?;
+            let project = client.resolve_project(name).await.map_err(|e| {
+                hints::explain(
+                    e,
+                    Origin::Login {
+                        endpoint: &args.endpoint,
+                    },
+                )
+            })?;
             Some(ProjectRef {
                 name: project.name,
                 uid: project.uid,
@@ -140,34 +147,6 @@ async fn check_key(args: &Args, key: ApiKey) -> anyhow::Result<Checked> {
         tenant_uid: info.tenant_uid,
         project,
     })
-}
-
-/// Adds what to do about the usual failures.
-fn explain(err: ClientError, endpoint: &str) -> anyhow::Error {
-    let hint = match (&err, err.code()) {
-        (_, Some(ErrorCode::Unauthorized)) => {
-            "the endpoint rejected the API key: check it, or create a new one in Palette"
-        }
-        (_, Some(ErrorCode::Forbidden)) => "the API key may not read this: check its user's roles",
-        (ClientError::Unreachable { .. }, _) => "check the endpoint URL and the network",
-        (ClientError::UntrustedCertificate { .. }, _) => {
-            "if this is your Palette and its certificate is self-signed or from a private CA, \
-             add --insecure (ferry then does not verify the certificate of this environment)"
-        }
-        (ClientError::Transport { .. }, _) => {
-            "the endpoint did not answer in time or dropped the connection"
-        }
-        (ClientError::Api { status: 404, .. }, _) => {
-            "is this a Palette API endpoint? (e.g. https://api.spectrocloud.com)"
-        }
-        _ => "",
-    };
-    let err = anyhow::Error::new(err);
-    if hint.is_empty() {
-        err
-    } else {
-        err.context(format!("{hint} ({endpoint})"))
-    }
 }
 
 fn read_api_key(args: &Args) -> anyhow::Result<ApiKey> {

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 pub mod config;
 pub mod env;
+pub mod hints;
 pub mod login;
 pub mod plugin;
 pub mod profiles;

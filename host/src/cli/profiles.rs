@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 use super::Globals;
+use super::hints::{self, Origin};
 use super::table::{Output, print_stdout, print_table};
 use crate::config::{Credentials, Store};
 use crate::palette::{self, Scope};
@@ -48,7 +49,8 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
             None => client,
         };
         client.profiles().await
-    })??;
+    })?
+    .map_err(|e| hints::explain(e, Origin::Stored { env: &name }))?;
 
     match args.output {
         Output::Json => print_stdout(&format!("{}\n", serde_json::to_string_pretty(&profiles)?))?,
