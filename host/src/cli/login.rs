@@ -117,24 +117,18 @@ async fn check_key(args: &Args, key: ApiKey) -> anyhow::Result<Checked> {
         ..ClientOptions::default()
     };
     let client = Client::new(&args.endpoint, key, Scope::Tenant, &options)?;
-    let info = client.user_info().await.map_err(|e| {
+    let explain = |e| {
         hints::explain(
             e,
             Origin::Login {
                 endpoint: &args.endpoint,
             },
         )
-    })?;
+    };
+    let info = client.user_info().await.map_err(explain)?;
     let project = match &args.project {
         Some(name) => {
-            let project = client.resolve_project(name).await.map_err(|e| {
-                hints::explain(
-                    e,
-                    Origin::Login {
-                        endpoint: &args.endpoint,
-                    },
-                )
-            })?;
+            let project = client.resolve_project(name).await.map_err(explain)?;
             Some(ProjectRef {
                 name: project.name,
                 uid: project.uid,

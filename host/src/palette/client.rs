@@ -561,12 +561,12 @@ fn import_identity(body: Option<&str>) -> Option<(String, String)> {
 }
 
 fn classify_send_error(e: &reqwest::Error) -> AttemptError {
-    if e.is_connect() && refused_certificate(e) {
-        AttemptError::Untrusted(describe(e))
-    } else if e.is_connect() {
-        AttemptError::NotSent(describe(e))
-    } else {
+    if !e.is_connect() {
         AttemptError::AfterSend(describe(e))
+    } else if refused_certificate(e) {
+        AttemptError::Untrusted(describe(e))
+    } else {
+        AttemptError::NotSent(describe(e))
     }
 }
 
