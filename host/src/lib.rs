@@ -9,4 +9,3 @@ pub mod config;
 pub mod home;
 pub mod palette;
 pub mod runtime;
-pub mod sandbox;

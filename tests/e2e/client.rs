@@ -6,21 +6,21 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use ferry::palette::{ApiKey, Client, ClientError, ClientOptions, ErrorCode, RetryPolicy, Scope};
-use ferry::sandbox::{FaultConfig, RunningSandbox, SandboxConfig};
+use ferry_sandbox::{FaultConfig, RunningSandbox, SandboxConfig};
 
 /// A sandbox on a free loopback port; `rate_limits` off unless a test wants them.
 async fn sandbox(data: &std::path::Path) -> RunningSandbox {
     let mut config = SandboxConfig::new(data);
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.rate_limits = None;
-    ferry::sandbox::start(config)
+    ferry_sandbox::start(config)
         .await
         .expect("the sandbox starts")
 }
 
 fn admin_key(sandbox: &RunningSandbox) -> ApiKey {
     let tenant = sandbox.tenant("acme").unwrap();
-    ApiKey::new(tenant.key(ferry::sandbox::Role::Admin).unwrap()).unwrap()
+    ApiKey::new(tenant.key(ferry_sandbox::Role::Admin).unwrap()).unwrap()
 }
 
 /// A client in project "prod" of tenant "acme" whose retries are quick (the policy's shape, not its
@@ -219,8 +219,8 @@ async fn reads_retry_through_faults_and_rate_limits() {
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.faults = thirty_percent_faults();
     // Palette's real limits: 10 req/s, burst 5, answered with 429 and Retry-After.
-    config.rate_limits = Some(ferry::sandbox::RateLimits::palette());
-    let sandbox = ferry::sandbox::start(config).await.unwrap();
+    config.rate_limits = Some(ferry_sandbox::RateLimits::palette());
+    let sandbox = ferry_sandbox::start(config).await.unwrap();
     let client = client(&sandbox, admin_key(&sandbox));
     let tenant_uid = sandbox.tenant("acme").unwrap().uid.clone();
     for _ in 0..20 {
@@ -301,7 +301,7 @@ async fn errors_are_typed_from_palettes_code_and_never_show_the_key() {
     let reader_key = sandbox
         .tenant("acme")
         .unwrap()
-        .key(ferry::sandbox::Role::ReadOnly)
+        .key(ferry_sandbox::Role::ReadOnly)
         .unwrap()
         .to_owned();
     let reader = self::client(&sandbox, ApiKey::new(reader_key.as_str()).unwrap());

@@ -1,4 +1,4 @@
-//! What every end-to-end test needs: the binary, a fresh home, the shared fixtures.
+//! What every end-to-end test needs: the binary, a fresh home, the plugin components.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -10,20 +10,6 @@ pub fn ferry(home: &std::path::Path) -> Command {
         .env_remove("PALETTE_ENCRYPTION_PASSWORD")
         .env_remove("FERRY_LOG");
     cmd
-}
-
-/// The repository's root folder.
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-/// `../shared` beside the repository, when it is there (CI has it; the product never needs it).
-pub fn shared_dir() -> Option<PathBuf> {
-    let dir = repo_root().parent()?.join("shared");
-    dir.is_dir().then_some(dir)
 }
 
 /// Where host/build.rs put the plugin components, test fixtures included.

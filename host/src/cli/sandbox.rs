@@ -1,4 +1,4 @@
-//! `ferry sandbox serve`: a local Palette-compatible API server (see [`crate::sandbox`] for the contract
+//! `ferry sandbox serve`: a local Palette-compatible API server (see [`ferry_sandbox`] for the contract
 //! of its output and its behaviour).
 
 use std::io::Write;
@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::Globals;
-use crate::sandbox::{self, ExtraKey, FaultConfig, RateLimits, ReadyLine, SandboxConfig, faults};
+use ferry_sandbox::{
+    self as sandbox, ExtraKey, FaultConfig, RateLimits, ReadyLine, SandboxConfig, faults,
+};
 
 #[derive(clap::Args)]
 pub struct Args {

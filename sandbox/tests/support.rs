@@ -1,8 +1,9 @@
-//! Starting sandboxes in-process and talking to them over real HTTP, for the sandbox tests.
+//! Starting sandboxes in-process and talking to them over real HTTP, for the sandbox tests (and for
+//! ferry's end-to-end tests of `ferry sandbox serve`, which include this file).
 
 use std::path::Path;
 
-use ferry::sandbox::{Role, RunningSandbox, SandboxConfig};
+use ferry_sandbox::{Role, RunningSandbox, SandboxConfig};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -65,7 +66,7 @@ pub async fn start_in(
     config.listen = listen.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap());
     config.rate_limits = None;
     tune(&mut config);
-    ferry::sandbox::start(config).await.unwrap()
+    ferry_sandbox::start(config).await.unwrap()
 }
 
 /// One answer: status, headers and body text.
@@ -197,8 +198,11 @@ impl Api {
 
 /// The ML Ops export fixture, as text.
 pub fn ml_ops_text() -> String {
-    let dir = crate::support::shared_dir().expect("../shared holds the fixtures");
-    std::fs::read_to_string(dir.join("fixtures/ml-ops-export.json")).unwrap()
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/ml-ops-export.json"
+    ))
+    .to_string()
 }
 
 pub fn ml_ops() -> Value {

@@ -1,9 +1,9 @@
 //! Injected faults: errors with chosen statuses, 429 bursts, dropped connections and latency, the same
 //! for the same seed.
 
-use ferry::sandbox::FaultConfig;
+use ferry_sandbox::FaultConfig;
 
-use crate::sandbox_support::Sandbox;
+use crate::support::Sandbox;
 
 fn faults(seed: u64) -> FaultConfig {
     FaultConfig {
@@ -23,7 +23,7 @@ async fn outcomes(sb: &Sandbox, n: usize) -> Vec<String> {
         .running
         .tenant("acme")
         .unwrap()
-        .key(ferry::sandbox::Role::Admin)
+        .key(ferry_sandbox::Role::Admin)
         .unwrap()
         .to_string();
     // A fresh connection per request, so a dropped one cannot affect the next.

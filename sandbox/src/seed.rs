@@ -70,13 +70,13 @@ const REGISTRIES: &[RegistrySeed] = &[
     },
 ];
 
-/// The packs compiled into the binary: the folders of `host/sandbox-seed/` and their optional files.
+/// The packs compiled into the binary: the folders of `sandbox/seed/` and their optional files.
 macro_rules! seed_pack {
     ($dir:literal $(, $file:literal)*) => {
         ($dir, &[
-            ("pack.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/sandbox-seed/", $dir, "/pack.json"))),
-            ("values.yaml", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/sandbox-seed/", $dir, "/values.yaml"))),
-            $(($file, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/sandbox-seed/", $dir, "/", $file))),)*
+            ("pack.json", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/seed/", $dir, "/pack.json"))),
+            ("values.yaml", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/seed/", $dir, "/values.yaml"))),
+            $(($file, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/seed/", $dir, "/", $file))),)*
         ])
     };
 }
@@ -96,7 +96,7 @@ pub const EMBEDDED_PACKS: &[(&str, &[(&str, &str)])] = &[
     seed_pack!("harbor-1.9.3"),
     seed_pack!("hello-universe-1.2.0", "schema.yaml", "presets.yaml"),
     seed_pack!("hello-universe-1.3.1", "schema.yaml", "presets.yaml"),
-    // Synthesized: istio is no longer in the pack repository; see host/sandbox-seed/README.md.
+    // Synthesized: istio is no longer in the pack repository; see sandbox/seed/README.md.
     seed_pack!("istio-1.6.2"),
     seed_pack!("kubeflow-1.2.0"),
     seed_pack!("kubeflow-1.9.1"),
@@ -309,10 +309,10 @@ pub fn tenants(store: &Store, with_keys: bool) -> anyhow::Result<Vec<TenantInfo>
 mod tests {
     use super::*;
 
-    /// The compiled-in list names every folder of host/sandbox-seed and every file in it.
+    /// The compiled-in list names every folder of sandbox/seed and every file in it.
     #[test]
     fn embedded_list_matches_the_seed_folder() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("sandbox-seed");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("seed");
         let mut on_disk: Vec<(String, Vec<String>)> = std::fs::read_dir(&root)
             .unwrap()
             .filter_map(Result::ok)

@@ -5,11 +5,11 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use ferry::sandbox::{Bucket, RateLimits, Role};
+use ferry_sandbox::{Bucket, RateLimits, Role};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::sandbox_support::{Api, Reply, Sandbox, ml_ops, ml_ops_text, small_profile};
+use crate::support::{Api, Reply, Sandbox, ml_ops, ml_ops_text, small_profile};
 
 /// Palette's error body; the contract leaves errors undocumented.
 fn error_schema() -> Value {
@@ -30,11 +30,9 @@ struct Contract {
 
 impl Contract {
     fn load() -> Contract {
-        let dir = crate::support::shared_dir().expect("../shared holds the API contract");
-        let text =
-            std::fs::read_to_string(dir.join("palette-api/palette-apis-subset.json")).unwrap();
+        let text = include_str!("../spec/palette-apis-subset.json");
         Contract {
-            spec: serde_json::from_str(&text).unwrap(),
+            spec: serde_json::from_str(text).unwrap(),
             seen: Mutex::default(),
             failures: Mutex::default(),
         }

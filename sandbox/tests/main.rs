@@ -1,0 +1,6 @@
+//! The sandbox's tests: in-process servers on loopback, driven over real HTTP.
+
+mod behaviour;
+mod contract;
+mod faults;
+mod support;
