@@ -8,4 +8,5 @@ pub mod cli;
 pub mod config;
 pub mod home;
 pub mod palette;
+pub mod pipeline;
 pub mod runtime;

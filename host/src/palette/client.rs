@@ -186,6 +186,32 @@ impl Client {
         .await
     }
 
+    /// Like [`Client::send_raw`], but a non-2xx answer is a typed error.
+    pub async fn send_checked(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<String>,
+    ) -> Result<RawResponse, ClientError> {
+        let answer = self.send_raw(method, path, query, body).await?;
+        if answer.is_success() {
+            return Ok(answer);
+        }
+        Err(self.error_of(method, path, &answer))
+    }
+
+    /// The typed error for a non-2xx answer to `method path` (the key scrubbed from its message).
+    pub fn error_of(&self, method: &str, path: &str, answer: &RawResponse) -> ClientError {
+        api_error(
+            method,
+            path,
+            answer.status,
+            &answer.body,
+            self.key.expose(),
+        )
+    }
+
     /// `GET` a JSON document; a non-2xx answer is a typed error.
     pub async fn get_json<T: DeserializeOwned>(
         &self,
