@@ -10,5 +10,6 @@ mod sandbox_cli;
 mod sandbox_contract;
 mod sandbox_faults;
 mod sandbox_support;
+mod secret_scan;
 mod support;
 mod tls;
