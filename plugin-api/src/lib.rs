@@ -8,6 +8,7 @@
 //! - [`schema`]: Palette's pack schema mini-language (`{{ required | format "${password}" }}`).
 //! - [`refs`]: `{{.spectro.macro|var|system|pack.NAME}}` references in a text.
 //! - [`mask`]: Palette's own masking rules, the logic behind the built-in masker.
+//! - [`scan`]: secrets found by their key names and shapes, the logic behind `secret-scan`.
 //! - [`finding`]: short builders for findings.
 //!
 //! A masker in Rust:
@@ -27,6 +28,7 @@ pub mod document;
 pub mod finding;
 pub mod mask;
 pub mod refs;
+pub mod scan;
 pub mod schema;
 pub mod values;
 

@@ -10,7 +10,7 @@ use std::ops::Range;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 /// One step of a path into the YAML tree.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Segment {
     Key(String),
     Index(usize),
@@ -58,6 +58,24 @@ enum Frame {
 /// Every scalar value in `yaml`, in document order. Keys are not listed; aliases are skipped
 /// (the value they point at is listed where it is defined).
 pub fn scalars(yaml: &str) -> Result<Vec<Scalar>, String> {
+    walk(yaml, |_| {})
+}
+
+/// The scalars of each document of a multi-document stream (`---` separated, as Kubernetes
+/// manifests are), one list per document; paths start afresh in each.
+pub fn document_scalars(yaml: &str) -> Result<Vec<Vec<Scalar>>, String> {
+    let mut starts = Vec::new();
+    let mut all = walk(yaml, |listed| starts.push(listed))?;
+    let mut docs = Vec::with_capacity(starts.len());
+    for start in starts.into_iter().rev() {
+        docs.push(all.split_off(start.min(all.len())));
+    }
+    docs.reverse();
+    Ok(docs)
+}
+
+/// Lists the scalars; `document_start` is told how many were listed when each document begins.
+fn walk(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<Scalar>, String> {
     let offsets = ByteOffsets::new(yaml);
     let mut out = Vec::new();
     let mut frames: Vec<Frame> = Vec::new();
@@ -119,6 +137,7 @@ pub fn scalars(yaml: &str) -> Result<Vec<Scalar>, String> {
                 child_segment(&mut frames);
             }
             Event::DocumentStart(_) => {
+                document_start(out.len());
                 frames.clear();
                 path.clear();
             }
@@ -335,6 +354,20 @@ mod tests {
         let all = scalars(doc).unwrap();
         let s = find(&all, "secret").next().unwrap();
         assert_eq!(&doc[s.span.clone()], "ünïcode");
+    }
+
+    #[test]
+    fn multi_document_streams_are_split_per_document() {
+        let docs = document_scalars("a: 1\n---\nkind: Secret\nb: 2\n---\n---\nc: 3\n").unwrap();
+        let paths: Vec<Vec<String>> = docs
+            .iter()
+            .map(|d| d.iter().map(Scalar::dotted).collect())
+            .collect();
+        assert_eq!(paths.len(), 4, "{paths:?}");
+        assert_eq!(paths[0], ["a"]);
+        assert_eq!(paths[1], ["kind", "b"]);
+        assert_eq!(paths[3], ["c"]);
+        assert_eq!(document_scalars("x: 1").unwrap().len(), 1);
     }
 
     #[test]
