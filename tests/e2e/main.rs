@@ -1,5 +1,6 @@
 //! End-to-end tests: they drive the real `ferry` binary against real sandbox servers on loopback.
 
+mod attack_server;
 mod client;
 mod credentials;
 mod credentials_leak;
@@ -10,5 +11,6 @@ mod sandbox_cli;
 mod sandbox_contract;
 mod sandbox_faults;
 mod sandbox_support;
+mod security;
 mod support;
 mod tls;
