@@ -26,11 +26,22 @@ fn main() {
     unlocks.sort();
     let unlock = unlocks[runs / 2];
 
-    let sealed = seal(&key, b"a-palette-api-key-of-typical-length-0123456789");
+    let sealed = seal(
+        &key,
+        b"a-palette-api-key-of-typical-length-0123456789",
+        "api-key of a bench environment",
+    );
     let opens = 100_000u32;
     let started = Instant::now();
     for _ in 0..opens {
-        black_box(open(black_box(&key), black_box(&sealed)).expect("opens"));
+        black_box(
+            open(
+                black_box(&key),
+                black_box(&sealed),
+                "api-key of a bench environment",
+            )
+            .expect("opens"),
+        );
     }
     let open_each = started.elapsed() / opens;
 

@@ -256,10 +256,10 @@ fn login_then_list_show_use_and_remove() {
     let config = String::from_utf8(config_bytes(&home)).unwrap();
     assert!(!config.contains(&key), "the API key is sealed: {config}");
     assert!(
-        config.contains("api_key: ferry:v1:argon2id,m=65536,t=3,p=1:"),
+        config.contains("api_key: ferry:v2:argon2id,m=65536,t=3,p=1:"),
         "{config}"
     );
-    assert!(config.contains("passphrase_check: ferry:v1:"), "{config}");
+    assert!(config.contains("passphrase_check: ferry:v2:"), "{config}");
     assert_eq!(
         fs::metadata(home.join("config.yaml"))
             .unwrap()
@@ -483,14 +483,20 @@ fn one_flipped_byte_in_a_sealed_key_is_detected() {
     )
     .unwrap();
 
-    assert_cannot_decrypt(&show(&home, "prod", PASSPHRASE));
-    let out = run(ferry(&home).args(["profiles", "list", "-k", PASSPHRASE]));
-    assert_cannot_decrypt(&out);
-    assert!(
-        stderr(&out).contains("the API key of environment \"prod\""),
-        "{}",
-        stderr(&out)
-    );
+    // The passphrase check still opens, so ferry can say which value was changed.
+    for out in [
+        show(&home, "prod", PASSPHRASE),
+        run(ferry(&home).args(["profiles", "list", "-k", PASSPHRASE])),
+    ] {
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            stderr(&out)
+                .contains("the API key of environment \"prod\" does not open in this entry")
+                && stderr(&out).contains("or the file was edited"),
+            "{}",
+            stderr(&out)
+        );
+    }
 }
 
 #[test]
@@ -585,7 +591,7 @@ fn rotation_reseals_every_secret_under_the_new_passphrase() {
     let after = String::from_utf8(config_bytes(&home)).unwrap();
     let sealed = |text: &str| -> Vec<String> {
         text.lines()
-            .filter(|l| l.contains("ferry:v1:"))
+            .filter(|l| l.contains("ferry:v2:"))
             .map(|l| l.split(':').nth(4).unwrap().to_owned())
             .collect()
     };
@@ -671,11 +677,11 @@ fn a_stored_key_that_palette_rejects_is_met_with_how_to_replace_it() {
     let sandbox = sandbox(tmp.path());
     let home = tmp.path().join("home");
     login(&home, &sandbox, "prod", PASSPHRASE);
-    // The environment now points at another Palette, which does not know its key.
-    let other = Sandbox::start(&tmp.path().join("other-data"), &[]);
-    let config = home.join("config.yaml");
-    let text = fs::read_to_string(&config).unwrap();
-    fs::write(&config, text.replace(&sandbox.url, &other.url)).unwrap();
+    // The endpoint's Palette is replaced by a fresh one, which does not know the key. (Editing
+    // the stored endpoint instead would unbind the key: it would not open.)
+    let listen = sandbox.url.trim_start_matches("http://").to_owned();
+    drop(sandbox);
+    let _other = Sandbox::start_on(&tmp.path().join("other-data"), &listen, &[]);
 
     let out = run(ferry(&home).args(["profiles", "list", "-k", PASSPHRASE]));
     assert_eq!(out.status.code(), Some(1));

@@ -70,8 +70,18 @@ fn no_secret_in_clear_in_files_output_or_logs() {
     let credentials =
         Credentials::unlock(Store::new(home.clone()).load().unwrap(), Some(PASSPHRASE)).unwrap();
     let bundle = tmp.path().join("bundle.sealed");
-    fs::write(&bundle, seal(credentials.key(), SECRET_VALUE.as_bytes())).unwrap();
-    let opened = open(credentials.key(), &fs::read_to_string(&bundle).unwrap()).unwrap();
+    let place = "a test bundle";
+    fs::write(
+        &bundle,
+        seal(credentials.key(), SECRET_VALUE.as_bytes(), place),
+    )
+    .unwrap();
+    let opened = open(
+        credentials.key(),
+        &fs::read_to_string(&bundle).unwrap(),
+        place,
+    )
+    .unwrap();
     assert_eq!(opened.as_slice(), SECRET_VALUE.as_bytes());
     assert!(
         format!("{credentials:?}").len() < 200

@@ -17,12 +17,17 @@ pub struct Sandbox {
 impl Sandbox {
     /// Starts a sandbox storing its data under `data`, with extra `flags`.
     pub fn start(data: &Path, flags: &[&str]) -> Self {
+        Self::start_on(data, "127.0.0.1:0", flags)
+    }
+
+    /// Starts a sandbox listening on `listen` (`host:port`).
+    pub fn start_on(data: &Path, listen: &str, flags: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
             .args([
                 "sandbox",
                 "serve",
                 "--listen",
-                "127.0.0.1:0",
+                listen,
                 "--print-keys",
                 "--data",
             ])

@@ -1,5 +1,6 @@
 //! End-to-end tests: they drive the real `ferry` binary against real sandbox servers on loopback.
 
+mod attack_server;
 mod client;
 mod credentials;
 mod credentials_leak;
@@ -11,5 +12,6 @@ mod sandbox_cli;
 #[path = "../../sandbox/tests/support.rs"]
 mod sandbox_support;
 mod secret_scan;
+mod security;
 mod support;
 mod tls;

@@ -12,6 +12,14 @@ pub fn ferry(home: &std::path::Path) -> Command {
     cmd
 }
 
+/// The repository's root folder.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
 /// Where host/build.rs put the plugin components, test fixtures included.
 pub fn wasm_dir() -> PathBuf {
     PathBuf::from(env!("FERRY_PLUGIN_WASM_DIR"))

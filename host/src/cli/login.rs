@@ -41,6 +41,10 @@ pub struct Args {
     /// Accept an invalid TLS certificate (a self-hosted Palette with a private CA).
     #[arg(long)]
     pub insecure: bool,
+    /// Accept a plain http:// endpoint on another machine: the API key then crosses the network
+    /// in clear. (Loopback endpoints need no flag.)
+    #[arg(long)]
+    pub insecure_http: bool,
 }
 
 impl std::fmt::Debug for Args {
@@ -62,19 +66,19 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let checked = palette::block_on(check_key(&args, api_key.clone()))?
         .with_context(|| format!("login to {:?} failed; nothing was stored", args.env))?;
 
-    let sealed = credentials.seal_api_key(&api_key);
+    credentials.upgrade()?;
+    let mut env = Environment {
+        endpoint: checked.endpoint.clone(),
+        insecure: args.insecure,
+        insecure_http: args.insecure_http,
+        tenant_uid: checked.tenant_uid.clone(),
+        project: checked.project.clone(),
+        api_key: String::new(),
+    };
+    env.api_key = credentials.seal_api_key(&api_key, &args.env, &env);
     let config = credentials.config_mut();
     let replaced = config.environments.contains_key(&args.env);
-    config.environments.insert(
-        args.env.clone(),
-        Environment {
-            endpoint: checked.endpoint.clone(),
-            insecure: args.insecure,
-            tenant_uid: checked.tenant_uid.clone(),
-            project: checked.project.clone(),
-            api_key: sealed,
-        },
-    );
+    config.environments.insert(args.env.clone(), env);
     let selected = config.current.is_none();
     if selected {
         config.current = Some(args.env.clone());
@@ -110,6 +114,7 @@ async fn check_key(args: &Args, key: ApiKey) -> anyhow::Result<Checked> {
     // Fewer retries than a pipeline run: the user is waiting for an answer about a typo.
     let options = ClientOptions {
         insecure: args.insecure,
+        insecure_http: args.insecure_http,
         retry: RetryPolicy {
             max_attempts: 3,
             ..RetryPolicy::default()

@@ -1,12 +1,16 @@
 //! Stored credentials, unlocked once per command: the passphrase is checked and the key derived a
 //! single time, then every secret of the home opens with that key ([`Credentials::key`] is also what
 //! the rest of the host seals its own secrets with, through [`super::crypto`]).
+//!
+//! Every value is sealed for its place (see [`Environment::api_key_place`]). Once a file is in the
+//! current format, an old unbound `v1` value in it is refused: it can only have been put there by
+//! hand, to get around that binding.
 
 use anyhow::Context;
 
 use super::crypto::{self, CryptoError, Key};
 use super::passphrase::{self, Passphrase, Source};
-use super::store::{ConfigFile, Environment};
+use super::store::{CHECK_PLACE, ConfigFile, Environment, FORMAT_VERSION};
 use crate::palette::{ApiKey, Client, ClientOptions, Scope};
 
 /// The plaintext of the passphrase check value.
@@ -16,6 +20,8 @@ const CHECK_PLAINTEXT: &[u8] = b"ferry passphrase check";
 pub struct Credentials {
     config: ConfigFile,
     key: Key,
+    /// Kept (zeroized on drop) to re-seal an old file under a key of the current derivation.
+    passphrase: Passphrase,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -36,7 +42,11 @@ impl Credentials {
         }
         let (passphrase, source) = passphrase::obtain(flag, false)?;
         let key = verify(&config, &passphrase, source)?;
-        Ok(Self { config, key })
+        Ok(Self {
+            config,
+            key,
+            passphrase,
+        })
     }
 
     /// Unlocks the config, or, when it holds no secret yet, takes a new passphrase (which must meet
@@ -50,20 +60,50 @@ impl Credentials {
             .check_policy()
             .with_context(|| format!("the passphrase from {source} cannot be used"))?;
         let key = Key::generate(&passphrase);
-        config.passphrase_check = Some(crypto::seal(&key, CHECK_PLAINTEXT));
-        Ok(Self { config, key })
+        config.version = FORMAT_VERSION;
+        config.passphrase_check = Some(crypto::seal(&key, CHECK_PLAINTEXT, CHECK_PLACE));
+        Ok(Self {
+            config,
+            key,
+            passphrase,
+        })
+    }
+
+    /// Brings a file of an older format to the current one before it is written: every value
+    /// re-sealed, bound to its place, under a fresh key of the current derivation.
+    pub fn upgrade(&mut self) -> anyhow::Result<()> {
+        if self.config.version >= FORMAT_VERSION {
+            return Ok(());
+        }
+        let (config, key) = self.resealed(&self.passphrase.clone())?;
+        tracing::info!(
+            "re-sealed the config's secrets in format {FORMAT_VERSION} (each bound to its environment)"
+        );
+        self.config = config;
+        self.key = key;
+        Ok(())
     }
 
     /// Re-seals every secret under `new` (fresh salt) and returns the new config; `self` is untouched.
     pub fn resealed(&self, new: &Passphrase) -> anyhow::Result<(ConfigFile, Key)> {
         let key = Key::generate(new);
         let mut config = self.config.clone();
-        for sealed in config.sealed_values_mut() {
-            let plain = crypto::open(&self.key, sealed)
-                .map_err(|e| anyhow::anyhow!("a stored secret {e}"))?;
-            *sealed = crypto::seal(&key, &plain);
+        for (place, sealed) in config.sealed_values_mut() {
+            let plain = self
+                .open(sealed, &place)
+                .map_err(|e| anyhow::anyhow!("{place}: {e}"))?;
+            *sealed = crypto::seal(&key, &plain, &place);
         }
+        config.version = FORMAT_VERSION;
         Ok((config, key))
+    }
+
+    /// Opens a value of this file sealed for `place`, refusing an unbound one in a current file.
+    fn open(&self, sealed: &str, place: &str) -> Result<zeroize::Zeroizing<Vec<u8>>, CryptoError> {
+        if self.config.version >= FORMAT_VERSION && crypto::is_legacy(sealed) {
+            return Err(CryptoError::Decrypt);
+        }
+        crypto::open(&self.key, sealed, place)
     }
 
     /// The key every secret of this home is sealed with.
@@ -87,16 +127,29 @@ impl Credentials {
             .environments
             .get(name)
             .with_context(|| format!("no environment named {name:?}"))?;
-        let plain = crypto::open(&self.key, &env.api_key)
-            .map_err(|e| anyhow::anyhow!("the API key of environment {name:?}: {e}"))?;
+        let plain = self
+            .open(&env.api_key, &env.api_key_place(name))
+            .map_err(|e| match e {
+                // The passphrase opened the check value: this value was moved or changed.
+                CryptoError::Decrypt => anyhow::anyhow!(
+                    "the API key of environment {name:?} does not open in this entry: it was sealed for \
+                     another environment, endpoint, TLS setting or scope, or the file was edited; \
+                     ferry sends it nowhere. Log in again with `ferry login --env {name}` if the entry is right"
+                ),
+                e => anyhow::anyhow!("the API key of environment {name:?}: {e}"),
+            })?;
         let text = std::str::from_utf8(&plain).context("the stored API key is not text")?;
         ApiKey::new(text)
             .map_err(|why| anyhow::anyhow!("the stored API key of {name:?} is unusable: {why}"))
     }
 
-    /// Seals `api_key` for storing in an environment entry.
-    pub fn seal_api_key(&self, api_key: &ApiKey) -> String {
-        crypto::seal(&self.key, api_key.expose().as_bytes())
+    /// Seals `api_key` for the entry `env` of environment `name` (set `env.api_key` to the result).
+    pub fn seal_api_key(&self, api_key: &ApiKey, name: &str, env: &Environment) -> String {
+        crypto::seal(
+            &self.key,
+            api_key.expose().as_bytes(),
+            &env.api_key_place(name),
+        )
     }
 
     /// A client for environment `name`, in its stored scope.
@@ -118,6 +171,7 @@ pub fn client_for(env: &Environment, key: ApiKey) -> anyhow::Result<Client> {
     };
     let options = ClientOptions {
         insecure: env.insecure,
+        insecure_http: env.insecure_http,
         ..ClientOptions::default()
     };
     Ok(Client::new(&env.endpoint, key, scope, &options)?)
@@ -126,20 +180,26 @@ pub fn client_for(env: &Environment, key: ApiKey) -> anyhow::Result<Client> {
 /// Derives the key from `passphrase` and proves it opens the config (its check value, or the first
 /// secret of a file that lost its check), before anything is written.
 fn verify(config: &ConfigFile, passphrase: &Passphrase, source: Source) -> anyhow::Result<Key> {
-    let verifier = config
+    let (verifier, place) = config
         .passphrase_check
         .as_deref()
+        .map(|check| (check, CHECK_PLACE.to_owned()))
         .or_else(|| {
             config
                 .environments
-                .values()
-                .map(|e| e.api_key.as_str())
+                .iter()
+                .map(|(name, e)| (e.api_key.as_str(), e.api_key_place(name)))
                 .next()
         })
         .context("the config holds no sealed value to check the passphrase against")?;
+    if config.version >= FORMAT_VERSION && crypto::is_legacy(verifier) {
+        anyhow::bail!(
+            "the config's passphrase check is in the old unbound format inside a current file: the file was edited; nothing was changed"
+        );
+    }
     let key = Key::for_envelope(passphrase, verifier)
         .map_err(|e| anyhow::anyhow!("the config's passphrase check: {e}"))?;
-    match crypto::open(&key, verifier) {
+    match crypto::open(&key, verifier, &place) {
         Ok(_) => Ok(key),
         Err(CryptoError::Decrypt) => anyhow::bail!(
             "cannot decrypt: wrong passphrase or tampered file (the passphrase came from {source}); nothing was changed"

@@ -2,16 +2,22 @@
 //! versioned text envelope (format in docs/CREDENTIALS.md):
 //!
 //! ```text
-//! ferry:v1:argon2id,m=65536,t=3,p=1:<salt>:<nonce>:<ciphertext+tag>
+//! ferry:v2:argon2id,m=65536,t=3,p=1:<salt>:<nonce>:<ciphertext+tag>
 //! ```
 //!
 //! (base64url without padding). Every envelope names the derivation that made its key, so a sealed
 //! value can be opened with the passphrase alone ([`open_with_passphrase`]), wherever it was copied to.
 //! Within one home every secret shares one salt, so a command derives the key once ([`Key::derive`])
-//! and opens any number of secrets with it. The whole header (version, parameters, salt, nonce) is the
-//! AEAD's associated data: changing any byte of an envelope makes it fail to open.
+//! and opens any number of secrets with it.
 //!
-//! A new format (other cipher, other KDF) gets a new version tag; `v1` envelopes stay readable.
+//! The AEAD's associated data is the whole header (version, parameters, salt, nonce) and, since
+//! `v2`, the value's *place*: a caller's description of where it belongs (for an API key: the
+//! environment's name, the field, the endpoint, its TLS settings and its scope). A changed byte, or
+//! a value moved to another place, fails to open. `v2` also derives the key from the passphrase's
+//! Unicode NFC form, so the same passphrase typed on any system opens it.
+//!
+//! `v1` envelopes (no place, the passphrase's bytes as typed) still open, so old files can be
+//! read and re-sealed as `v2` ([`is_legacy`]); nothing new is sealed as `v1`.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -19,12 +25,15 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use rand::RngCore;
 use rand::rngs::OsRng;
+use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
 use super::passphrase::Passphrase;
 
 const PREFIX: &str = "ferry";
-const VERSION: &str = "v1";
+const VERSION: &str = "v2";
+/// Readable, never written: no place in the associated data, the passphrase as typed.
+const LEGACY: &str = "v1";
 const SALT_LEN: usize = 16;
 const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
@@ -68,13 +77,14 @@ impl KdfParams {
     }
 
     /// Parses `argon2id,m=..,t=..,p=..`, refusing costs outside sane bounds so a tampered envelope
-    /// cannot make ferry allocate gigabytes or spin for minutes.
+    /// cannot make ferry allocate gigabytes or spin for minutes: at most 4 lanes, 4 times the
+    /// default's memory (256 MiB) and 4 times its work (memory x passes).
     fn decode(text: &str) -> Result<Self, CryptoError> {
         let mut parts = text.split(',');
         let algorithm = parts.next().unwrap_or_default();
         if algorithm != "argon2id" {
             return Err(CryptoError::Unsupported(format!(
-                "{VERSION} with key derivation {algorithm:?}"
+                "key derivation {algorithm:?}"
             )));
         }
         let mut field = |name: &str| -> Result<u32, CryptoError> {
@@ -91,12 +101,15 @@ impl KdfParams {
             t: field("t")?,
             p: field("p")?,
         };
-        let in_bounds = (1..=16).contains(&params.p)
-            && (8 * params.p..=1024 * 1024).contains(&params.m_kib)
-            && (1..=16).contains(&params.t);
+        let max = Self::DEFAULT;
+        let in_bounds = (1..=4).contains(&params.p)
+            && (8 * params.p..=4 * max.m_kib).contains(&params.m_kib)
+            && params.t >= 1
+            && u64::from(params.m_kib) * u64::from(params.t)
+                <= 4 * u64::from(max.m_kib) * u64::from(max.t);
         if !in_bounds {
             return Err(CryptoError::Malformed(format!(
-                "key derivation parameters out of bounds: {text}"
+                "key derivation parameters out of bounds ({text}): ferry derives keys with at most 4 lanes, 256 MiB and 4 times its default work; was the file edited?"
             )));
         }
         Ok(params)
@@ -121,8 +134,14 @@ impl std::fmt::Debug for Key {
 }
 
 impl Key {
-    /// Derives the key of `passphrase` with `params` and `salt` (the slow step: once per command).
+    /// Derives the key of `passphrase` (its NFC form) with `params` and `salt` (the slow step:
+    /// once per command).
     pub fn derive(passphrase: &Passphrase, params: KdfParams, salt: [u8; SALT_LEN]) -> Self {
+        let normalized: Zeroizing<String> = Zeroizing::new(passphrase.expose().nfc().collect());
+        Self::derive_from(normalized.as_bytes(), params, salt)
+    }
+
+    fn derive_from(secret: &[u8], params: KdfParams, salt: [u8; SALT_LEN]) -> Self {
         let argon_params = argon2::Params::new(params.m_kib, params.t, params.p, Some(32))
             .expect("parameters are checked by KdfParams::decode or are the defaults");
         let argon = argon2::Argon2::new(
@@ -132,7 +151,7 @@ impl Key {
         );
         let mut bytes = Zeroizing::new([0u8; 32]);
         argon
-            .hash_password_into(passphrase.expose().as_bytes(), &salt, bytes.as_mut())
+            .hash_password_into(secret, &salt, bytes.as_mut())
             .expect("a 16-byte salt and a 32-byte output are within Argon2's limits");
         Self {
             bytes,
@@ -152,12 +171,11 @@ impl Key {
     /// salt and parameters.
     pub fn for_envelope(passphrase: &Passphrase, envelope: &str) -> Result<Self, CryptoError> {
         let parsed = Envelope::parse(envelope)?;
-        Ok(Self::derive(passphrase, parsed.params, parsed.salt))
-    }
-
-    /// Whether `envelope` was sealed by a key of this derivation (same salt and parameters).
-    pub fn derived_like(&self, envelope: &str) -> bool {
-        Envelope::parse(envelope).is_ok_and(|e| e.salt == self.salt && e.params == self.params)
+        Ok(if parsed.legacy {
+            Self::derive_from(passphrase.expose().as_bytes(), parsed.params, parsed.salt)
+        } else {
+            Self::derive(passphrase, parsed.params, parsed.salt)
+        })
     }
 
     fn cipher(&self) -> Aes256Gcm {
@@ -174,8 +192,8 @@ impl Key {
     }
 }
 
-/// Seals `plaintext` under `key` with a fresh random nonce.
-pub fn seal(key: &Key, plaintext: &[u8]) -> String {
+/// Seals `plaintext` under `key` with a fresh random nonce, bound to `place`.
+pub fn seal(key: &Key, plaintext: &[u8], place: &str) -> String {
     let mut nonce = [0u8; NONCE_LEN];
     OsRng.fill_bytes(&mut nonce);
     let header = key.header(&nonce);
@@ -185,30 +203,44 @@ pub fn seal(key: &Key, plaintext: &[u8]) -> String {
             Nonce::from_slice(&nonce),
             Payload {
                 msg: plaintext,
-                aad: header.as_bytes(),
+                aad: associated_data(&header, Some(place)).as_bytes(),
             },
         )
         .expect("AES-GCM encrypts any message shorter than 64 GiB");
     format!("{header}:{}", B64.encode(ciphertext))
 }
 
-/// Opens an envelope sealed under `key`. A key of another derivation, a wrong passphrase and a
-/// changed byte all give [`CryptoError::Decrypt`].
-pub fn open(key: &Key, envelope: &str) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+/// Opens an envelope sealed under `key` for `place` (a `v1` envelope has no place). A key of
+/// another derivation, a wrong passphrase, another place and a changed byte all give
+/// [`CryptoError::Decrypt`].
+pub fn open(key: &Key, envelope: &str, place: &str) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let parsed = Envelope::parse(envelope)?;
     if parsed.salt != key.salt || parsed.params != key.params {
         return Err(CryptoError::Decrypt);
     }
+    let place = (!parsed.legacy).then_some(place);
     key.cipher()
         .decrypt(
             Nonce::from_slice(&parsed.nonce),
             Payload {
                 msg: &parsed.ciphertext,
-                aad: parsed.header.as_bytes(),
+                aad: associated_data(parsed.header, place).as_bytes(),
             },
         )
         .map(Zeroizing::new)
         .map_err(|_| CryptoError::Decrypt)
+}
+
+/// Whether `envelope` is in the old `v1` format, not bound to a place.
+pub fn is_legacy(envelope: &str) -> bool {
+    Envelope::parse(envelope).is_ok_and(|e| e.legacy)
+}
+
+fn associated_data(header: &str, place: Option<&str>) -> String {
+    match place {
+        Some(place) => format!("{header}\n{place}"),
+        None => header.to_owned(),
+    }
 }
 
 /// Opens an envelope with the passphrase alone (derives its key: slow; for one-off values such as a
@@ -216,12 +248,14 @@ pub fn open(key: &Key, envelope: &str) -> Result<Zeroizing<Vec<u8>>, CryptoError
 pub fn open_with_passphrase(
     passphrase: &Passphrase,
     envelope: &str,
+    place: &str,
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    open(&Key::for_envelope(passphrase, envelope)?, envelope)
+    open(&Key::for_envelope(passphrase, envelope)?, envelope, place)
 }
 
 struct Envelope<'a> {
     header: &'a str,
+    legacy: bool,
     params: KdfParams,
     salt: [u8; SALT_LEN],
     nonce: [u8; NONCE_LEN],
@@ -237,7 +271,8 @@ impl<'a> Envelope<'a> {
                 "it does not start with \"ferry:\"".into(),
             ));
         }
-        if parts[1] != VERSION {
+        let legacy = parts[1] == LEGACY;
+        if parts[1] != VERSION && !legacy {
             return Err(CryptoError::Unsupported(parts[1].to_owned()));
         }
         let [_, _, params, salt, nonce, ciphertext] = parts[..] else {
@@ -265,6 +300,7 @@ impl<'a> Envelope<'a> {
         let header_len = text.len() - parts[5].len() - 1;
         Ok(Self {
             header: &text[..header_len],
+            legacy,
             params: KdfParams::decode(params)?,
             salt,
             nonce,
@@ -293,22 +329,30 @@ mod tests {
     #[test]
     fn round_trip() {
         let key = test_key("Correct-h0rse");
-        let sealed = seal(&key, b"the api key");
+        let sealed = seal(&key, b"the api key", "here");
         assert!(
-            sealed.starts_with("ferry:v1:argon2id,m=64,t=1,p=1:"),
+            sealed.starts_with("ferry:v2:argon2id,m=64,t=1,p=1:"),
             "{sealed}"
         );
-        assert_eq!(open(&key, &sealed).unwrap().as_slice(), b"the api key");
+        assert_eq!(
+            open(&key, &sealed, "here").unwrap().as_slice(),
+            b"the api key"
+        );
         // A fresh nonce each time: sealing twice never gives the same text.
-        assert_ne!(seal(&key, b"the api key"), sealed);
-        assert_eq!(open(&key, &seal(&key, b"")).unwrap().as_slice(), b"");
+        assert_ne!(seal(&key, b"the api key", "here"), sealed);
+        assert_eq!(
+            open(&key, &seal(&key, b"", "here"), "here")
+                .unwrap()
+                .as_slice(),
+            b""
+        );
     }
 
     #[test]
     fn wrong_passphrase_is_a_decrypt_error() {
-        let sealed = seal(&test_key("Correct-h0rse"), b"secret");
+        let sealed = seal(&test_key("Correct-h0rse"), b"secret", "here");
         assert_eq!(
-            open(&test_key("Wrong-h0rse!"), &sealed).unwrap_err(),
+            open(&test_key("Wrong-h0rse!"), &sealed, "here").unwrap_err(),
             CryptoError::Decrypt
         );
         assert_eq!(
@@ -320,7 +364,7 @@ mod tests {
     #[test]
     fn any_flipped_byte_is_detected() {
         let key = test_key("Correct-h0rse");
-        let sealed = seal(&key, b"secret value");
+        let sealed = seal(&key, b"secret value", "here");
         for i in 0..sealed.len() {
             let mut bytes = sealed.clone().into_bytes();
             bytes[i] ^= 0x01;
@@ -328,7 +372,7 @@ mod tests {
                 continue;
             };
             assert!(
-                open(&key, &tampered).is_err(),
+                open(&key, &tampered, "here").is_err(),
                 "flipping byte {i} went unnoticed: {tampered}"
             );
         }
@@ -346,33 +390,90 @@ mod tests {
             },
             [9; SALT_LEN],
         );
-        let sealed = seal(&key, b"bundle");
+        let sealed = seal(&key, b"bundle", "here");
         assert_eq!(
-            open_with_passphrase(&passphrase, &sealed)
+            open_with_passphrase(&passphrase, &sealed, "here")
                 .unwrap()
                 .as_slice(),
             b"bundle"
         );
-        assert!(key.derived_like(&sealed));
-        assert!(!test_key("Correct-h0rse").derived_like(&sealed));
     }
 
     #[test]
     fn malformed_and_future_envelopes_say_so() {
         let key = test_key("Correct-h0rse");
         assert!(matches!(
-            open(&key, "plain text"),
+            open(&key, "plain text", "here"),
             Err(CryptoError::Malformed(_))
         ));
         assert!(matches!(
-            open(&key, "ferry:v1:argon2id,m=64,t=1,p=1:AA"),
+            open(&key, "ferry:v2:argon2id,m=64,t=1,p=1:AA", "here"),
             Err(CryptoError::Malformed(_))
         ));
-        let err = open(&key, "ferry:v2:whatever").unwrap_err();
-        assert_eq!(err, CryptoError::Unsupported("v2".into()));
+        let err = open(&key, "ferry:v3:whatever", "here").unwrap_err();
+        assert_eq!(err, CryptoError::Unsupported("v3".into()));
         assert!(err.to_string().contains("upgrade ferry"));
-        let hog = seal(&key, b"x").replace("m=64", "m=99999999");
-        assert!(matches!(open(&key, &hog), Err(CryptoError::Malformed(_))));
+        for hog in ["m=1048576,t=16", "m=262144,t=4", "m=64,t=1,p=16"] {
+            let hog = seal(&key, b"x", "here").replace("m=64,t=1", hog);
+            assert!(
+                matches!(open(&key, &hog, "here"), Err(CryptoError::Malformed(_))),
+                "{hog}"
+            );
+        }
+        // 4x the default's work is still accepted.
+        assert!(KdfParams::decode("argon2id,m=262144,t=3,p=1").is_ok());
+    }
+
+    #[test]
+    fn a_value_opens_only_in_its_place() {
+        let key = test_key("Correct-h0rse");
+        let sealed = seal(&key, b"key of prod", "env=prod");
+        assert_eq!(
+            open(&key, &sealed, "env=staging"),
+            Err(CryptoError::Decrypt)
+        );
+        assert!(!is_legacy(&sealed));
+    }
+
+    #[test]
+    fn v1_envelopes_open_anywhere_with_the_passphrase_as_typed() {
+        // The v1 format, as ferry 0.1 wrote it: the header alone as associated data, and the key
+        // derived from the passphrase's bytes.
+        let typed = "Caf\u{65}\u{301}-pass1"; // "Café" with a combining accent (NFD)
+        let v1_key = Key::derive_from(typed.as_bytes(), test_key("x").params, [7; SALT_LEN]);
+        let nonce = [3u8; NONCE_LEN];
+        let header = v1_key.header(&nonce).replace(":v2:", ":v1:");
+        let ciphertext = v1_key
+            .cipher()
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: b"old secret",
+                    aad: header.as_bytes(),
+                },
+            )
+            .unwrap();
+        let v1 = format!("{header}:{}", B64.encode(ciphertext));
+        assert!(is_legacy(&v1));
+        let key = Key::for_envelope(&Passphrase::new(typed), &v1).unwrap();
+        assert_eq!(
+            open(&key, &v1, "any place").unwrap().as_slice(),
+            b"old secret"
+        );
+    }
+
+    #[test]
+    fn the_passphrase_is_nfc_normalized() {
+        let nfd = Passphrase::new("Caf\u{65}\u{301}-pass1");
+        let nfc = Passphrase::new("Caf\u{e9}-pass1");
+        let params = test_key("x").params;
+        let sealed = seal(&Key::derive(&nfd, params, [1; SALT_LEN]), b"s", "here");
+        assert_eq!(
+            open_with_passphrase(&nfc, &sealed, "here")
+                .unwrap()
+                .as_slice(),
+            b"s"
+        );
     }
 
     #[test]

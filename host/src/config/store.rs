@@ -15,8 +15,13 @@ use serde::{Deserialize, Serialize};
 
 use super::atomic::{ensure_private_dir, remove_stale_temps, write_atomic};
 
-/// The format version this ferry reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this ferry writes: 2 seals every value bound to its place (`ferry:v2:`).
+/// A version 1 file is read and re-sealed as version 2 by the next command that writes it with
+/// the passphrase (`ferry login`, `ferry config rotate-passphrase`).
+pub const FORMAT_VERSION: u32 = 2;
+
+/// Where the passphrase check value belongs (its associated data).
+pub const CHECK_PLACE: &str = "ferry passphrase check";
 
 const HEADER: &str = "# ferry's environments. Secrets are sealed with your passphrase (format: docs/CREDENTIALS.md).\n\
 # Edit with `ferry login`, `ferry env` and `ferry config`.\n";
@@ -54,6 +59,9 @@ pub struct Environment {
     /// Accept invalid TLS certificates.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub insecure: bool,
+    /// A plain `http://` endpoint on another machine was accepted (`--insecure-http`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure_http: bool,
     pub tenant_uid: String,
     /// The project requests run in; absent for tenant scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,13 +76,35 @@ pub struct ProjectRef {
     pub uid: String,
 }
 
+impl Environment {
+    /// What the API key of environment `name` is bound to when sealed: change any of it (move the
+    /// key to another entry, point the entry at another endpoint, relax its TLS, change its scope)
+    /// and the key no longer opens, so it cannot be sent anywhere it was not stored for.
+    pub fn api_key_place(&self, name: &str) -> String {
+        let scope = match &self.project {
+            Some(p) => format!("project {}", p.uid),
+            None => "tenant".to_owned(),
+        };
+        format!(
+            "api-key of environment {name:?}; endpoint {}; insecure {}; insecure-http {}; tenant {}; scope {scope}",
+            self.endpoint, self.insecure, self.insecure_http, self.tenant_uid
+        )
+    }
+}
+
 impl ConfigFile {
-    /// Every sealed value in the file: what a passphrase rotation re-seals. A new secret field must
-    /// be listed here.
-    pub fn sealed_values_mut(&mut self) -> impl Iterator<Item = &mut String> {
-        self.passphrase_check
+    /// Every sealed value in the file with its place: what a passphrase rotation re-seals. A new
+    /// secret field must be listed here.
+    pub fn sealed_values_mut(&mut self) -> impl Iterator<Item = (String, &mut String)> {
+        let check = self
+            .passphrase_check
             .iter_mut()
-            .chain(self.environments.values_mut().map(|e| &mut e.api_key))
+            .map(|c| (CHECK_PLACE.to_owned(), c));
+        let keys = self
+            .environments
+            .iter_mut()
+            .map(|(name, env)| (env.api_key_place(name), &mut env.api_key));
+        check.chain(keys)
     }
 
     /// Whether any secret is stored (the check value aside).
@@ -242,6 +272,7 @@ mod tests {
             Environment {
                 endpoint: "https://api.example.com".into(),
                 insecure: false,
+                insecure_http: false,
                 tenant_uid: "t1".into(),
                 project: Some(ProjectRef {
                     name: "Default".into(),
@@ -254,7 +285,7 @@ mod tests {
         store.save(&lock, &config).unwrap();
         assert_eq!(store.load().unwrap(), config);
 
-        fs::write(store.path(), "version: 2\n").unwrap();
+        fs::write(store.path(), "version: 3\n").unwrap();
         let err = format!("{:#}", store.load().unwrap_err());
         assert!(err.contains("upgrade ferry"), "{err}");
         fs::write(store.path(), "environments: [not, a, map\n").unwrap();

@@ -42,6 +42,9 @@ pub enum Scope {
 pub struct ClientOptions {
     /// Accept invalid TLS certificates (self-hosted Palette with a private CA), like Palette's CLI.
     pub insecure: bool,
+    /// Allow a plain `http://` endpoint on a host other than loopback (the key then crosses the
+    /// network in clear).
+    pub insecure_http: bool,
     pub connect_timeout: Duration,
     /// The whole of one attempt, answer body included.
     pub request_timeout: Duration,
@@ -52,6 +55,7 @@ impl Default for ClientOptions {
     fn default() -> Self {
         Self {
             insecure: false,
+            insecure_http: false,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
@@ -119,6 +123,8 @@ enum AttemptError {
     Untrusted(String),
     /// The request went out; the connection broke or timed out before a full answer.
     AfterSend(String),
+    /// The endpoint redirected to another origin, which is not followed: the key would go along.
+    OffOrigin(String),
 }
 
 impl Client {
@@ -129,9 +135,10 @@ impl Client {
         scope: Scope,
         options: &ClientOptions,
     ) -> Result<Self, ClientError> {
-        let endpoint = normalize_endpoint(endpoint)?;
+        let endpoint = normalize_endpoint(endpoint, options.insecure_http)?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("ferry/", env!("CARGO_PKG_VERSION")))
+            .redirect(same_origin_redirects(&endpoint))
             .danger_accept_invalid_certs(options.insecure)
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
@@ -401,6 +408,12 @@ impl Client {
                     }
                     (format!("HTTP {status}"), retry_after)
                 }
+                Err(AttemptError::OffOrigin(detail)) => {
+                    return Err(ClientError::OffOrigin {
+                        endpoint: self.endpoint.clone(),
+                        detail,
+                    });
+                }
                 Err(AttemptError::Untrusted(detail)) => {
                     return Err(ClientError::UntrustedCertificate {
                         endpoint: self.endpoint.clone(),
@@ -586,8 +599,28 @@ fn import_identity(body: Option<&str>) -> Option<(String, String)> {
     Some((name, version))
 }
 
+/// Redirects within the endpoint's origin are followed (with the key); one to any other origin
+/// ends the request, since the `ApiKey` header would follow it there.
+fn same_origin_redirects(endpoint: &str) -> reqwest::redirect::Policy {
+    let home = reqwest::Url::parse(endpoint).map(|u| u.origin());
+    reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= 10 {
+            attempt.error("more than 10 redirects")
+        } else if home.as_ref().ok() == Some(&attempt.url().origin()) {
+            attempt.follow()
+        } else {
+            let to = attempt.url().origin().ascii_serialization();
+            attempt.error(format!(
+                "it redirected to {to}, another origin; ferry sends the API key only to the environment's endpoint, so it did not follow"
+            ))
+        }
+    })
+}
+
 fn classify_send_error(e: &reqwest::Error) -> AttemptError {
-    if !e.is_connect() {
+    if e.is_redirect() {
+        AttemptError::OffOrigin(describe(e))
+    } else if !e.is_connect() {
         AttemptError::AfterSend(describe(e))
     } else if refused_certificate(e) {
         AttemptError::Untrusted(describe(e))
@@ -618,7 +651,7 @@ fn refused_certificate(e: &reqwest::Error) -> bool {
 }
 
 /// A reqwest error with its causes, on one line (the URL is ours and holds no secret).
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let mut text = if e.is_timeout() {
         "timed out".to_owned()
     } else {
@@ -662,8 +695,10 @@ fn check_path(path: &str) -> Result<(), ClientError> {
     check_api_path(path).map_err(ClientError::InvalidRequest)
 }
 
-/// An API path must stay an API path on the environment's endpoint: no host, no query, no `..`.
-/// The client checks every request with it, and the plugin runtime every request a plugin makes.
+/// An API path must stay an API path on the environment's endpoint: no host, no query, no `..`,
+/// judged on the path as the URL parser will send it (`%2e%2e` is `..` to it), so that what is
+/// checked is what goes out. The client checks every request with it, and the plugin runtime
+/// every request a plugin makes.
 pub fn check_api_path(path: &str) -> Result<(), String> {
     let bad = |why: &str| Err(format!("path {path:?} {why}"));
     if !path.starts_with("/v1/") {
@@ -673,23 +708,33 @@ pub fn check_api_path(path: &str) -> Result<(), String> {
         return bad("must not carry a query string or fragment: pass the query separately");
     }
     if path
-        .split('/')
-        .any(|segment| segment == ".." || segment == ".")
-        || path.contains("//")
-    {
-        return bad("must not contain empty, `.` or `..` segments");
-    }
-    if path
         .chars()
         .any(|c| c.is_control() || c == ' ' || c == '\\')
     {
         return bad("contains spaces, backslashes or control characters");
     }
+    // Encoded separators: a server or proxy that decodes them would see other segments.
+    let lower = path.to_ascii_lowercase();
+    if lower.contains("%2f") || lower.contains("%5c") || lower.contains("%2e") {
+        return bad("must not carry encoded '/', '\\' or '.'");
+    }
+    let parsed = reqwest::Url::parse(&format!("http://palette.invalid{path}"))
+        .map_err(|e| format!("path {path:?} is not a URL path: {e}"))?;
+    if path.contains("//") {
+        return bad("must not contain empty segments");
+    }
+    if parsed.path() != path {
+        return Err(format!(
+            "path {path:?} is {:?} once parsed as a URL: it must not contain `.` or `..` segments or characters that need escaping",
+            parsed.path()
+        ));
+    }
     Ok(())
 }
 
-/// `https://host[:port][/prefix]`, without a trailing `/` or `/v1`.
-fn normalize_endpoint(endpoint: &str) -> Result<String, ClientError> {
+/// `https://host[:port][/prefix]`, without a trailing `/` or `/v1`. Plain `http://` only on
+/// loopback, unless `insecure_http`.
+fn normalize_endpoint(endpoint: &str, insecure_http: bool) -> Result<String, ClientError> {
     let trimmed = endpoint.trim().trim_end_matches('/');
     let trimmed = trimmed.strip_suffix("/v1").unwrap_or(trimmed);
     let url = reqwest::Url::parse(trimmed).map_err(|e| {
@@ -700,6 +745,19 @@ fn normalize_endpoint(endpoint: &str) -> Result<String, ClientError> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(ClientError::InvalidRequest(format!(
             "endpoint {endpoint:?} must be an http:// or https:// URL, like https://api.spectrocloud.com"
+        )));
+    }
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if url.scheme() == "http" && !loopback && !insecure_http {
+        return Err(ClientError::InvalidRequest(format!(
+            "endpoint {endpoint:?} is plain http:// on another machine: the API key would cross the network in clear; \
+             use https://, or pass --insecure-http if you accept that"
         )));
     }
     if url.query().is_some()
@@ -730,16 +788,19 @@ mod tests {
     #[test]
     fn endpoints_are_normalized_and_checked() {
         assert_eq!(
-            normalize_endpoint("https://api.spectrocloud.com/").unwrap(),
+            normalize_endpoint("https://api.spectrocloud.com/", false).unwrap(),
             "https://api.spectrocloud.com"
         );
         assert_eq!(
-            normalize_endpoint("http://127.0.0.1:8080/v1/").unwrap(),
+            normalize_endpoint("http://127.0.0.1:8080/v1/", false).unwrap(),
             "http://127.0.0.1:8080"
         );
-        assert!(normalize_endpoint("api.spectrocloud.com").is_err());
-        assert!(normalize_endpoint("ftp://x").is_err());
-        assert!(normalize_endpoint("https://user:pw@x").is_err());
+        assert!(normalize_endpoint("api.spectrocloud.com", false).is_err());
+        assert!(normalize_endpoint("ftp://x", false).is_err());
+        assert!(normalize_endpoint("https://user:pw@x", false).is_err());
+        assert!(normalize_endpoint("http://palette.example", false).is_err());
+        assert!(normalize_endpoint("http://palette.example", true).is_ok());
+        assert!(normalize_endpoint("http://localhost:8080", false).is_ok());
     }
 
     #[test]
@@ -753,6 +814,10 @@ mod tests {
             "/v1/x?y=1",
             "/v1/x y",
             "//evil.com/v1/x",
+            "/v1/%2e%2e/%2e%2e/admin/secret",
+            "/v1/%2E%2e/admin",
+            "/v1/x/%2fadmin",
+            "/v1/./x",
         ] {
             assert!(check_path(bad).is_err(), "{bad}");
         }

@@ -66,6 +66,9 @@ pub enum ClientError {
     /// Nothing was sent: TLS refused the endpoint's certificate (not tried again).
     #[error("cannot verify the TLS certificate of {endpoint}: {detail}")]
     UntrustedCertificate { endpoint: String, detail: String },
+    /// The endpoint redirected to another origin; ferry did not follow, so the key stayed home.
+    #[error("{endpoint} answered with a redirect ferry refuses: {detail}")]
+    OffOrigin { endpoint: String, detail: String },
     /// The connection broke or timed out after the request was sent.
     #[error("{method} {path}: {detail}")]
     Transport {

@@ -1,9 +1,10 @@
 //! The `palette-api` interface of the plugin contract, carried by ferry's own client: the plugin
 //! names an environment of the run, the host adds that environment's credentials and scope, and the
-//! request goes through the client's retries and error handling. Which methods and paths a plugin
-//! may use is checked before (`runtime::host::check_palette_request`).
+//! request goes through the client's retries and error handling, all within the time the plugin
+//! has left. Which requests a plugin may make is checked before (`runtime::palette_access`).
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use super::Client;
 use crate::runtime::PaletteTransport;
@@ -26,7 +27,7 @@ impl ClientTransport {
 }
 
 impl PaletteTransport for ClientTransport {
-    fn send(&self, env: &str, request: &Request) -> Result<Response, String> {
+    fn send(&self, env: &str, request: &Request, time_left: Duration) -> Result<Response, String> {
         let client = self.clients.get(env).ok_or_else(|| {
             let known: Vec<&str> = self.clients.keys().map(String::as_str).collect();
             format!(
@@ -34,17 +35,23 @@ impl PaletteTransport for ClientTransport {
                 known.join(", ")
             )
         })?;
-        let answer = self.runtime.block_on(client.send_raw(
+        let send = client.send_raw(
             &request.method,
             &request.path,
             &request.query,
             request.body.clone(),
-        ));
-        answer
-            .map(|raw| Response {
+        );
+        // The timer is made inside the runtime, which owns the clock it runs on.
+        let answer = self
+            .runtime
+            .block_on(async { tokio::time::timeout(time_left, send).await });
+        match answer {
+            Ok(Ok(raw)) => Ok(Response {
                 status: raw.status,
                 body: raw.body,
-            })
-            .map_err(|e| e.to_string())
+            }),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("no final answer in the time the plugin had left".to_owned()),
+        }
     }
 }

@@ -89,9 +89,13 @@ pub fn seal_bundle(key: &Key, profile: &str, bundle: &Bundle) -> String {
         profile: profile.into(),
         values: bundle.values.len(),
         macros: bundle.macros.len(),
-        sealed: crypto::seal(key, &plain),
+        sealed: crypto::seal(key, &plain, &bundle_place(profile)),
     };
     serde_json::to_string_pretty(&file).expect("a bundle file serializes") + "\n"
+}
+
+fn bundle_place(profile: &str) -> String {
+    format!("secrets-bundle:{profile}")
 }
 
 /// Whether `text` is a sealed bundle (rather than a filled template).
@@ -109,12 +113,11 @@ pub fn open_bundle(text: &str, key: &Key, passphrase: &Passphrase) -> anyhow::Re
             file.ferry
         );
     }
-    let plain = if key.derived_like(&file.sealed) {
-        crypto::open(key, &file.sealed)
-    } else {
-        crypto::open_with_passphrase(passphrase, &file.sealed)
-    }
-    .map_err(|e| {
+    // The bundle is bound to the profile it names: a renamed header does not open.
+    let place = bundle_place(&file.profile);
+    let plain = crypto::open(key, &file.sealed, &place)
+        .or_else(|_| crypto::open_with_passphrase(passphrase, &file.sealed, &place))
+        .map_err(|e| {
         anyhow::anyhow!("cannot open the secrets bundle of {}: {e}; it opens with the passphrase that was in use when it was written", file.profile)
     })?;
     serde_json::from_slice(&plain).context("the secrets bundle's content is damaged")

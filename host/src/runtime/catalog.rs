@@ -187,7 +187,7 @@ pub fn install(home: &Path, manifest_path: &Path) -> anyhow::Result<Entry> {
 
     // Write into a fresh folder, then swap it in: a failed install leaves the old one intact.
     let root = installed_dir(home);
-    std::fs::create_dir_all(&root)?;
+    crate::config::atomic::ensure_private_dir(&root)?;
     let staging = tempfile::Builder::new()
         .prefix(".install-")
         .tempdir_in(&root)?;

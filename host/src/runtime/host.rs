@@ -3,6 +3,7 @@
 //! next.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
@@ -11,6 +12,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::{config, http, log, palette_api};
 use super::limits::Limits;
+use super::palette_access::{self, CallScope};
 
 /// How much of a guest's stdout/stderr is kept for the log; the rest is dropped.
 const GUEST_OUTPUT_CAP: usize = 64 * 1024;
@@ -18,12 +20,14 @@ const GUEST_OUTPUT_CAP: usize = 64 * 1024;
 const LOG_MESSAGE_CAP: usize = 8 * 1024;
 
 /// Carries Palette API requests for plugins. The host adds credentials and scope for the named
-/// environment; the plugin never sees them.
+/// environment; the plugin never sees them. A request gets `time_left` in all, retries included:
+/// what remains of the calling plugin's deadline.
 pub trait PaletteTransport: Send + Sync {
     fn send(
         &self,
         env: &str,
         request: &palette_api::Request,
+        time_left: Duration,
     ) -> Result<palette_api::Response, String>;
 }
 
@@ -31,7 +35,7 @@ pub trait PaletteTransport: Send + Sync {
 #[derive(Clone)]
 pub struct PaletteGrant {
     pub transport: Arc<dyn PaletteTransport>,
-    /// False: GET only. True: also the import paths.
+    /// False: `palette-api:read`. True: also the import paths (see [`palette_access`]).
     pub write: bool,
 }
 
@@ -51,17 +55,26 @@ pub struct CallSetup {
     pub http: Option<HttpGrant>,
 }
 
+/// What one call is, beyond its plugin's setup: the step, whether it is a dry run, and when its
+/// time is up. Host calls get only the time that is left.
+#[derive(Clone, Copy, Debug)]
+pub struct CallInfo {
+    pub scope: CallScope,
+    pub deadline: Instant,
+}
+
 pub struct State {
     wasi: WasiCtx,
     table: ResourceTable,
     pub(super) limiter: Limiter,
     setup: CallSetup,
+    call: CallInfo,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
 }
 
 impl State {
-    pub fn new(setup: CallSetup) -> State {
+    pub fn new(setup: CallSetup, call: CallInfo) -> State {
         let stdout = MemoryOutputPipe::new(GUEST_OUTPUT_CAP);
         let stderr = MemoryOutputPipe::new(GUEST_OUTPUT_CAP);
         // No preopened folders, no environment, no arguments, no network: the builder starts
@@ -79,6 +92,7 @@ impl State {
             table: ResourceTable::new(),
             limiter,
             setup,
+            call,
             stdout,
             stderr,
         }
@@ -93,6 +107,29 @@ impl State {
             .rev()
             .find(|l| !l.trim().is_empty() && !l.starts_with("note: "))
             .map(|l| l.chars().take(500).collect())
+    }
+
+    /// What is left of the call's time, or why a host call may not start.
+    fn time_left(&self, what: &str) -> Result<Duration, String> {
+        let left = self.call.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(format!(
+                "{what} not sent: the plugin's time limit ({} ms) is used up",
+                self.setup.limits.timeout_ms
+            ));
+        }
+        Ok(left)
+    }
+
+    /// A host call's error, saying so when it ended because the plugin's time ran out.
+    fn explain_late(&self, what: &str, error: String) -> String {
+        if self.call.deadline > Instant::now() {
+            return error;
+        }
+        format!(
+            "{what} stopped at the plugin's time limit ({} ms): {error}",
+            self.setup.limits.timeout_ms
+        )
     }
 
     /// Hands what the guest printed to ferry's log, prefixed with the plugin's id.
@@ -217,39 +254,20 @@ impl palette_api::Host for State {
         env: String,
         req: palette_api::Request,
     ) -> Result<palette_api::Response, String> {
-        // Linked only when granted; checked again per request for the write paths.
         let grant = self
             .setup
             .palette
             .as_ref()
             // Linked means granted; no grant here means this run has no Palette connection.
             .ok_or("this ferry run has no Palette connection (`ferry plugin run` works offline)")?;
-        check_palette_request(&req, grant.write)?;
-        grant.transport.send(&env, &req)
+        palette_access::check(&req.method, &req.path, grant.write, self.call.scope)?;
+        let what = format!("{} {}", req.method.to_ascii_uppercase(), req.path);
+        let left = self.time_left(&what)?;
+        grant
+            .transport
+            .send(&env, &req, left)
+            .map_err(|e| self.explain_late(&what, e))
     }
-}
-
-/// `palette-api:read` allows GET; `palette-api:write` adds POST to the import paths.
-pub fn check_palette_request(req: &palette_api::Request, write: bool) -> Result<(), String> {
-    crate::palette::client::check_api_path(&req.path)?;
-    let method = req.method.to_ascii_uppercase();
-    if method == "GET" {
-        return Ok(());
-    }
-    const IMPORT_PATHS: [&str; 3] = [
-        "/v1/clusterprofiles/import",
-        "/v1/clusterprofiles/import/file",
-        "/v1/clusterprofiles/import/validate",
-    ];
-    if write && method == "POST" && IMPORT_PATHS.contains(&req.path.as_str()) {
-        return Ok(());
-    }
-    let needs = if write {
-        "a path ferry does not allow plugins to write"
-    } else {
-        "palette-api:write"
-    };
-    Err(format!("{method} {} is denied: it needs {needs}", req.path))
 }
 
 impl http::Host for State {
@@ -267,58 +285,36 @@ impl http::Host for State {
                 grant.origins.join(", ")
             ));
         }
-        super::outbound::send(req)
+        let what = format!("{} {}", req.method, req.url);
+        let left = self.time_left(&what)?;
+        super::outbound::send(req, &grant.origins, left).map_err(|e| self.explain_late(&what, e))
     }
 }
 
-/// `scheme://host[:port]` of a URL, lowercased.
+/// `scheme://host[:port]` of an http(s) URL without credentials, as the URL parser normalizes it
+/// (lowercase host, default port left out).
 pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    let authority = rest.split(['/', '?', '#']).next()?;
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+    let url = reqwest::Url::parse(url).ok()?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.username().is_empty()
+        && url.password().is_none();
+    plain.then(|| url.origin().ascii_serialization())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn req(method: &str, path: &str) -> palette_api::Request {
-        palette_api::Request {
-            method: method.into(),
-            path: path.into(),
-            query: vec![],
-            body: None,
-        }
-    }
-
-    #[test]
-    fn read_allows_get_only_and_write_adds_the_import_paths() {
-        assert!(check_palette_request(&req("GET", "/v1/clusterprofiles/x"), false).is_ok());
-        let denied =
-            check_palette_request(&req("POST", "/v1/clusterprofiles/import"), false).unwrap_err();
-        assert!(denied.contains("needs palette-api:write"), "{denied}");
-        assert!(check_palette_request(&req("POST", "/v1/clusterprofiles/import"), true).is_ok());
-        assert!(check_palette_request(&req("DELETE", "/v1/clusterprofiles/x"), true).is_err());
-        assert!(check_palette_request(&req("GET", "/v2/../etc"), true).is_err());
-        // The client's own path rule: no query in the path, no `.`/`..`/empty segments.
-        for bad in ["/v1/x?admin=true", "/v1/a/../../etc", "/v1//x", "/v1/a b"] {
-            let err = check_palette_request(&req("GET", bad), true).unwrap_err();
-            assert!(err.contains(bad), "{err}");
-        }
-    }
-
     #[test]
     fn origins_compare_scheme_host_and_port() {
         assert_eq!(
             origin_of("https://Vault.example:8200/v1/x?y").as_deref(),
             Some("https://vault.example:8200")
+        );
+        assert_eq!(
+            origin_of("https://vault.example:443/").as_deref(),
+            Some("https://vault.example")
         );
         assert_eq!(origin_of("ftp://x"), None);
         assert_eq!(origin_of("https://user@evil.example"), None);

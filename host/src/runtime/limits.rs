@@ -1,5 +1,6 @@
-//! What a plugin call may use. The defaults live here, and only here; a manifest may ask for
-//! other values and the organization's policy has the last word.
+//! What a plugin call may use. The defaults live here, and only here. A plugin's manifest may
+//! only lower them (a plugin cannot grant itself more time or memory); the organization's policy
+//! sets them either way and has the last word.
 
 use std::time::Duration;
 
@@ -45,14 +46,33 @@ pub struct LimitOverrides {
 }
 
 impl Limits {
-    /// Applies overrides in order: later ones win.
-    pub fn with(mut self, overrides: &[&LimitOverrides]) -> Limits {
-        for o in overrides {
-            self.timeout_ms = o.timeout_ms.unwrap_or(self.timeout_ms);
-            self.memory_mib = o.memory_mib.unwrap_or(self.memory_mib);
-            self.output_mib = o.output_mib.unwrap_or(self.output_mib);
-        }
-        self
+    /// The limits for a plugin: these, lowered where its manifest asks for less, then set by the
+    /// policy. Returns the manifest's requests that were above these and so ignored, for a warning.
+    pub fn resolve(
+        self,
+        manifest: &LimitOverrides,
+        policy: &LimitOverrides,
+    ) -> (Limits, Vec<String>) {
+        let mut ignored = Vec::new();
+        let mut lower = |name: &str, current: u64, asked: Option<u64>| match asked {
+            Some(asked) if asked > current => {
+                ignored.push(format!("{name} = {asked} (above {current})"));
+                current
+            }
+            Some(asked) => asked,
+            None => current,
+        };
+        let lowered = Limits {
+            timeout_ms: lower("timeout-ms", self.timeout_ms, manifest.timeout_ms),
+            memory_mib: lower("memory-mib", self.memory_mib, manifest.memory_mib),
+            output_mib: lower("output-mib", self.output_mib, manifest.output_mib),
+        };
+        let limits = Limits {
+            timeout_ms: policy.timeout_ms.unwrap_or(lowered.timeout_ms),
+            memory_mib: policy.memory_mib.unwrap_or(lowered.memory_mib),
+            output_mib: policy.output_mib.unwrap_or(lowered.output_mib),
+        };
+        (limits, ignored)
     }
 
     pub fn memory_bytes(&self) -> usize {
@@ -66,5 +86,28 @@ impl Limits {
     /// The deadline in epoch ticks (at least one).
     pub fn deadline_ticks(&self) -> u64 {
         (self.timeout_ms / EPOCH_TICK.as_millis() as u64).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_only_lowers_and_the_policy_decides() {
+        let asks = |t, m| LimitOverrides {
+            timeout_ms: Some(t),
+            memory_mib: Some(m),
+            output_mib: None,
+        };
+        let none = LimitOverrides::default();
+        let (limits, ignored) = Limits::default().resolve(&asks(3_600_000, 4096), &none);
+        assert_eq!(limits, Limits::default());
+        assert_eq!(ignored.len(), 2, "{ignored:?}");
+        let (limits, ignored) = Limits::default().resolve(&asks(500, 32), &none);
+        assert_eq!((limits.timeout_ms, limits.memory_mib), (500, 32));
+        assert!(ignored.is_empty());
+        let (limits, _) = Limits::default().resolve(&asks(500, 4096), &asks(60_000, 1024));
+        assert_eq!((limits.timeout_ms, limits.memory_mib), (60_000, 1024));
     }
 }

@@ -10,7 +10,7 @@
 //! wasm = "acme_mask.wasm"        # beside the manifest
 //! sha256 = "…"                   # optional; recorded by `ferry plugin install`
 //! capabilities = ["palette-api:read", "http:https://vault.acme.example"]
-//! [limits]                       # optional; the policy may lower or raise them
+//! [limits]                       # optional; may only lower ferry's defaults (the policy decides)
 //! timeout-ms = 2000
 //! memory-mib = 64
 //! output-mib = 16
@@ -109,9 +109,9 @@ impl std::str::FromStr for Step {
 /// What a plugin may ask for. Everything else is denied: no files, no environment, no sockets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Capability {
-    /// Palette API, GET only.
+    /// Palette API, the requests export and validate steps need (`runtime::palette_access`).
     PaletteRead,
-    /// Palette API, GET and the import paths.
+    /// Palette API, also the import paths, from the import step outside dry runs.
     PaletteWrite,
     /// Outbound HTTP(S) to one origin (`https://host[:port]`).
     Http(String),
@@ -147,7 +147,10 @@ impl std::str::FromStr for Capability {
             "palette-api:write" => Ok(Capability::PaletteWrite),
             _ => match s.strip_prefix("http:") {
                 Some(origin) if origin.starts_with("https://") || origin.starts_with("http://") => {
-                    Ok(Capability::Http(origin.trim_end_matches('/').to_string()))
+                    // Kept as the URL parser normalizes it: what requests are compared against.
+                    super::host::origin_of(origin).map(Capability::Http).ok_or_else(|| {
+                        format!("capability '{s}' does not name an origin (http:https://host[:port])")
+                    })
                 }
                 _ => Err(format!(
                     "unknown capability '{s}': expected palette-api:read, palette-api:write or http:https://host"

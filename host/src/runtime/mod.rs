@@ -21,6 +21,7 @@ pub mod host;
 pub mod limits;
 pub mod manifest;
 mod outbound;
+pub mod palette_access;
 pub mod plugin;
 pub mod policy;
 
@@ -53,7 +54,7 @@ pub struct Runtime {
 type Linkers = HashMap<(bool, bool), Arc<Linker<State>>>;
 
 impl Runtime {
-    /// A runtime whose compiled cache lives in `<home>/cache/components`.
+    /// A runtime whose compiled cache lives in `<home>/cache`.
     pub fn new(home: &Path, policy: Policy) -> anyhow::Result<Runtime> {
         let mut config = Config::new();
         config.epoch_interruption(true);
@@ -61,7 +62,7 @@ impl Runtime {
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool()));
         let engine = Engine::new(&config)?;
         start_epoch_ticker(&engine);
-        let cache = ComponentCache::new(&engine, home.join("cache").join("components"));
+        let cache = ComponentCache::new(&engine, home.join("cache"));
         Ok(Runtime {
             engine,
             cache,

@@ -2,6 +2,7 @@
 //! deadline and output cap, and failures turned into [`PluginFailure`]s.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use wasmtime::component::{HasSelf, InstancePre, Linker};
 use wasmtime::{Engine, Store, Trap};
@@ -11,9 +12,10 @@ use super::bindings::{self, approver, exporter, importer, masker, types, validat
 use super::cache::Outcome;
 use super::catalog::{Entry, Origin};
 use super::error::{FailureKind, PluginFailure};
-use super::host::{CallSetup, HttpGrant, PaletteGrant, State};
+use super::host::{CallInfo, CallSetup, HttpGrant, PaletteGrant, State};
 use super::limits::Limits;
 use super::manifest::{self, Capability, Manifest, Step};
+use super::palette_access::CallScope;
 
 /// A plugin ready to run: compiled, checked and linked.
 pub struct Plugin {
@@ -146,8 +148,20 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
     })?;
 
     let policy = rt.policy().plugin(&m.id);
-    let limits =
-        Limits::default().with(&[&m.limits, &policy.map(|p| p.limits).unwrap_or_default()]);
+    let (limits, ignored) =
+        Limits::default().resolve(&m.limits, &policy.map(|p| p.limits).unwrap_or_default());
+    if !ignored.is_empty() {
+        tracing::warn!(
+            "plugin {} {} asks in its manifest for {}: a manifest may only lower limits, so it runs with timeout-ms = {}, memory-mib = {}, output-mib = {}; raise them in the policy under [plugins.{}] limits if you trust it",
+            m.id,
+            m.version,
+            ignored.join(", "),
+            limits.timeout_ms,
+            limits.memory_mib,
+            limits.output_mib,
+            m.id
+        );
+    }
     let setup = CallSetup {
         plugin: m.id.clone(),
         limits,
@@ -275,7 +289,7 @@ fn http_grant(grants: &[Capability]) -> Option<HttpGrant> {
     let origins: Vec<String> = grants
         .iter()
         .filter_map(|g| match g {
-            Capability::Http(origin) => Some(origin.to_ascii_lowercase()),
+            Capability::Http(origin) => Some(origin.clone()),
             _ => None,
         })
         .collect();
@@ -314,12 +328,21 @@ impl Plugin {
     }
 
     /// Runs one call in a fresh store and turns whatever happens into a result or a failure.
+    /// The step is the one being served, whatever `cx.step` says; `cx.dry_run` forbids writes.
     fn call<R>(
         &self,
         step: Step,
+        cx: &types::Context,
         f: impl FnOnce(&mut Store<State>) -> wasmtime::Result<Result<R, types::PluginError>>,
     ) -> Result<R, PluginFailure> {
-        let mut store = Store::new(&self.engine, State::new(self.setup.clone()));
+        let call = CallInfo {
+            scope: CallScope {
+                step,
+                dry_run: cx.dry_run,
+            },
+            deadline: Instant::now() + Duration::from_millis(self.limits.timeout_ms),
+        };
+        let mut store = Store::new(&self.engine, State::new(self.setup.clone(), call));
         store.limiter(|state| &mut state.limiter);
         store.set_epoch_deadline(self.limits.deadline_ticks());
         store.epoch_deadline_trap();
@@ -374,7 +397,7 @@ impl Plugin {
         packs: &[types::PackMeta],
     ) -> Result<types::MaskOutput, PluginFailure> {
         let pre = self.serving(Step::Mask, &self.pres.masker)?;
-        self.call(Step::Mask, |store| {
+        self.call(Step::Mask, cx, |store| {
             pre.instantiate(&mut *store)?
                 .ferry_plugin_masker()
                 .call_mask(store, cx, document, packs)
@@ -388,7 +411,7 @@ impl Plugin {
         packs: &[types::PackMeta],
     ) -> Result<Vec<types::Finding>, PluginFailure> {
         let pre = self.serving(Step::Validate, &self.pres.validator)?;
-        self.call(Step::Validate, |store| {
+        self.call(Step::Validate, cx, |store| {
             pre.instantiate(&mut *store)?
                 .ferry_plugin_validator()
                 .call_validate(store, cx, document, packs)
@@ -402,7 +425,7 @@ impl Plugin {
         findings: &[types::Finding],
     ) -> Result<types::Decision, PluginFailure> {
         let pre = self.serving(Step::Approve, &self.pres.approver)?;
-        self.call(Step::Approve, |store| {
+        self.call(Step::Approve, cx, |store| {
             pre.instantiate(&mut *store)?
                 .ferry_plugin_approver()
                 .call_approve(store, cx, document, findings)
@@ -416,7 +439,7 @@ impl Plugin {
         profile: &types::ProfileRef,
     ) -> Result<types::ExportOutput, PluginFailure> {
         let pre = self.serving(Step::Export, &self.pres.exporter)?;
-        self.call(Step::Export, |store| {
+        self.call(Step::Export, cx, |store| {
             pre.instantiate(&mut *store)?
                 .ferry_plugin_exporter()
                 .call_export(store, cx, env, profile)
@@ -430,7 +453,7 @@ impl Plugin {
         document: &str,
     ) -> Result<types::ImportOutput, PluginFailure> {
         let pre = self.serving(Step::Import, &self.pres.importer)?;
-        self.call(Step::Import, |store| {
+        self.call(Step::Import, cx, |store| {
             pre.instantiate(&mut *store)?
                 .ferry_plugin_importer()
                 .call_import(store, cx, env, document)

@@ -1,5 +1,5 @@
 //! A test fixture: a validator that calls Palette's API. Whether it may depends on its manifest
-//! and the policy; with `method` set it tries that method (to prove read grants allow GET only).
+//! and the policy; `method`, `path` and `body` set the request (to prove what grants allow).
 
 use ferry_plugin_api::palette_api::{self, Request};
 use ferry_plugin_api::types::{Context, Finding, PackMeta, PluginError};
@@ -20,7 +20,7 @@ impl validator::Guest for Sneaky {
             method,
             path,
             query: vec![],
-            body: Some("{}".into()),
+            body: Some(config::get("body").unwrap_or_else(|| "{}".into())),
         };
         match palette_api::send(&env, &request) {
             Ok(resp) => Ok(vec![finding::info(
