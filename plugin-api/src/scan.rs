@@ -152,8 +152,10 @@ pub fn scan(document: &str, allow: &AllowList) -> Result<Scan, String> {
     })
 }
 
-/// Puts masked values back into a document [`scan`] masked: each `value` replaces the placeholder
-/// it took the place of, so the document comes back as it was before the scan.
+/// Puts masked values back into a document any masker masked (or Palette did): each `value` is
+/// source text that replaces the placeholder it took the place of, the whole scalar where the
+/// scalar reads `********` (however it is quoted), else the `********` inside it (a URL's
+/// password). So the document comes back as it was before masking, byte for byte.
 pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String> {
     let fields = fields(document)?;
     let mut edits = Vec::new();
@@ -183,16 +185,13 @@ pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String>
         };
         for m in mine {
             let nth = seen.entry(m.key.as_str()).or_default();
-            let span = match field.place {
-                Place::Variable { .. } => 0..text.len(),
+            let (span, whole) = match field.place {
+                Place::Variable { .. } => (0..text.len(), text == PLACEHOLDER),
                 Place::Yaml { .. } => find_key(&docs, &m.key)
+                    .map(|s| (s.span.clone(), s.value == PLACEHOLDER))
                     .ok_or_else(|| format!("nothing to restore at {} {}", m.pointer, m.key))?,
             };
             let source = &text[span.clone()];
-            let whole = match field.place {
-                Place::Variable { .. } => source == PLACEHOLDER,
-                Place::Yaml { .. } => source == values::quoted(PLACEHOLDER),
-            };
             let range = if whole {
                 span
             } else {
@@ -211,8 +210,8 @@ pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String>
     Ok(values::replace(document, edits))
 }
 
-/// The span of the scalar a `key` names (`/a/0/b`, or `[1]/a` in a later document).
-fn find_key(docs: &[Vec<Scalar>], key: &str) -> Option<Range<usize>> {
+/// The scalar a `key` names (`/a/0/b`, or `[1]/a` in a later document).
+fn find_key<'a>(docs: &'a [Vec<Scalar>], key: &str) -> Option<&'a Scalar> {
     let (doc, pointer) = match key.strip_prefix('[').and_then(|k| k.split_once(']')) {
         Some((n, rest)) => (n.parse().ok()?, rest),
         None => (0, key),
@@ -220,7 +219,6 @@ fn find_key(docs: &[Vec<Scalar>], key: &str) -> Option<Range<usize>> {
     docs.get(doc)?
         .iter()
         .find(|s| values::pointer(&s.path) == pointer)
-        .map(|s| s.span.clone())
 }
 
 // ---------------------------------------------------------------------------------------------

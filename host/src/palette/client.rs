@@ -210,13 +210,7 @@ impl Client {
 
     /// The typed error for a non-2xx answer to `method path` (the key scrubbed from its message).
     pub fn error_of(&self, method: &str, path: &str, answer: &RawResponse) -> ClientError {
-        api_error(
-            method,
-            path,
-            answer.status,
-            &answer.body,
-            self.key.expose(),
-        )
+        api_error(method, path, answer.status, &answer.body, self.key.expose())
     }
 
     /// `GET` a JSON document; a non-2xx answer is a typed error.

@@ -7,7 +7,7 @@ use ferry_plugin_api::document::{Profile, pack_pointer, variable_pointer};
 use ferry_plugin_api::mask::PLACEHOLDER;
 use ferry_plugin_api::values;
 
-use super::secrets::{Fill, FillValue};
+use super::secrets::{Fill, typed};
 use super::target::Registry;
 use super::text;
 
@@ -160,12 +160,14 @@ pub fn resolve_sets(document: &str, sets: &[(SetPlace, String)]) -> anyhow::Resu
                     .iter()
                     .flatten()
                     .position(|v| &v.name == name)
-                    .with_context(|| format!("--set var.{name}: the profile declares no variable {name:?}"))?;
-                fills.push(Fill {
-                    pointer: variable_pointer(index, "defaultValue"),
-                    key: String::new(),
-                    value: FillValue::Typed(value.clone()),
-                });
+                    .with_context(|| {
+                        format!("--set var.{name}: the profile declares no variable {name:?}")
+                    })?;
+                fills.push(typed(
+                    variable_pointer(index, "defaultValue"),
+                    String::new(),
+                    value,
+                ));
             }
             SetPlace::Pack(pack, path) => {
                 let index = profile
@@ -174,7 +176,9 @@ pub fn resolve_sets(document: &str, sets: &[(SetPlace, String)]) -> anyhow::Resu
                     .packs
                     .iter()
                     .position(|p| &p.name == pack)
-                    .with_context(|| format!("--set {pack}:{path}: the profile has no pack {pack:?}"))?;
+                    .with_context(|| {
+                        format!("--set {pack}:{path}: the profile has no pack {pack:?}")
+                    })?;
                 let yaml = profile.spec.template.packs[index]
                     .values
                     .as_deref()
@@ -198,11 +202,11 @@ pub fn resolve_sets(document: &str, sets: &[(SetPlace, String)]) -> anyhow::Resu
                     );
                 }
                 for s in matches {
-                    fills.push(Fill {
-                        pointer: pack_pointer(index, "values"),
-                        key: values::pointer(&s.path),
-                        value: FillValue::Typed(value.clone()),
-                    });
+                    fills.push(typed(
+                        pack_pointer(index, "values"),
+                        values::pointer(&s.path),
+                        value,
+                    ));
                 }
             }
         }
@@ -222,7 +226,10 @@ mod tests {
     #[test]
     fn renames_and_bumps() {
         let out = rename(DOC, Some("web-2"), Some(&bump("1.2.0", false).unwrap())).unwrap();
-        assert_eq!(name_version(&out).unwrap(), ("web-2".into(), "1.2.1".into()));
+        assert_eq!(
+            name_version(&out).unwrap(),
+            ("web-2".into(), "1.2.1".into())
+        );
         assert_eq!(bump("1.2.9", true).unwrap(), "1.3.0");
         assert!(bump("latest", false).is_err());
     }
@@ -230,15 +237,32 @@ mod tests {
     #[test]
     fn maps_registries_by_name_and_kind() {
         let target = [
-            Registry { uid: "t-1".into(), name: "Mirror".into(), kind: "pack".into() },
-            Registry { uid: "t-2".into(), name: "Bitnami".into(), kind: "helm".into() },
+            Registry {
+                uid: "t-1".into(),
+                name: "Mirror".into(),
+                kind: "pack".into(),
+            },
+            Registry {
+                uid: "t-2".into(),
+                name: "Bitnami".into(),
+                kind: "helm".into(),
+            },
         ];
         let map = [("Public Repo".to_string(), "Mirror".to_string())];
         let (out, notes) = map_registries(DOC, &map, &target).unwrap();
         let p = "/spec/template/packs";
-        assert_eq!(text::string_at(&out, &format!("{p}/0/registry/metadata/name")).unwrap(), "Mirror");
-        assert_eq!(text::string_at(&out, &format!("{p}/0/registry/metadata/uid")).unwrap(), "t-1");
-        assert_eq!(text::string_at(&out, &format!("{p}/1/registry/metadata/uid")).unwrap(), "t-2");
+        assert_eq!(
+            text::string_at(&out, &format!("{p}/0/registry/metadata/name")).unwrap(),
+            "Mirror"
+        );
+        assert_eq!(
+            text::string_at(&out, &format!("{p}/0/registry/metadata/uid")).unwrap(),
+            "t-1"
+        );
+        assert_eq!(
+            text::string_at(&out, &format!("{p}/1/registry/metadata/uid")).unwrap(),
+            "t-2"
+        );
         assert_eq!(notes.len(), 1);
     }
 

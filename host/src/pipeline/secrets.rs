@@ -152,7 +152,8 @@ pub fn placeholders(
     document: &str,
     known: &BTreeSet<(String, String)>,
 ) -> anyhow::Result<Vec<Placeholder>> {
-    let profile = ferry_plugin_api::document::Profile::parse(document).map_err(anyhow::Error::msg)?;
+    let profile =
+        ferry_plugin_api::document::Profile::parse(document).map_err(anyhow::Error::msg)?;
     let mut out = Vec::new();
     for (i, pack) in profile.spec.template.packs.iter().enumerate() {
         let mut strings: Vec<(String, &str)> = Vec::new();
@@ -223,8 +224,8 @@ pub fn template_text(profile: &str, entries: &[Placeholder]) -> String {
 
 /// Reads a (filled) template; entries left empty are skipped.
 pub fn read_template(text: &str) -> anyhow::Result<Vec<Placeholder>> {
-    let file: TemplateFile = serde_yaml_ng::from_str(text)
-        .context("not a ferry secrets bundle or secrets template")?;
+    let file: TemplateFile =
+        serde_yaml_ng::from_str(text).context("not a ferry secrets bundle or secrets template")?;
     Ok(file
         .values
         .into_iter()
@@ -232,82 +233,53 @@ pub fn read_template(text: &str) -> anyhow::Result<Vec<Placeholder>> {
         .collect())
 }
 
-/// A value to put back in place of a `********`.
-pub struct Fill {
-    pub pointer: String,
-    pub key: String,
-    pub value: FillValue,
-}
+/// A value to put back in place of a `********`: `value` is source text (what a masker took out),
+/// or for a value a person typed, [`typed`] makes it so.
+pub type Fill = MaskedValue;
 
-pub enum FillValue {
-    /// Source text, as it stood before masking.
-    Source(String),
-    /// A value a person gave: written as a double-quoted YAML scalar.
-    Typed(String),
+/// A fill for a value a person gave: inside YAML it becomes a double-quoted scalar.
+pub fn typed(pointer: String, key: String, value: &str) -> Fill {
+    let value = if key.is_empty() {
+        value.to_string()
+    } else {
+        values::quoted(value)
+    };
+    MaskedValue {
+        pointer,
+        key,
+        value,
+        rule: "given".into(),
+    }
 }
 
 impl From<&Secret> for Fill {
     fn from(s: &Secret) -> Self {
-        Fill {
+        MaskedValue {
             pointer: s.pointer.clone(),
             key: s.key.clone(),
-            value: FillValue::Source(s.value.clone()),
+            value: s.value.clone(),
+            rule: s.rule.clone(),
         }
     }
 }
 
-/// `document` with each fill put in place of its `********`; every other byte stays. A fill whose
+/// `document` with each fill in place of its `********`; every other byte stays. A fill whose
 /// place holds no `********` (the document changed since) is an error naming the place.
 pub fn restore(document: &str, fills: &[Fill]) -> anyhow::Result<String> {
-    let mut by_pointer: std::collections::BTreeMap<&str, Vec<&Fill>> = Default::default();
-    for fill in fills {
-        by_pointer.entry(&fill.pointer).or_default().push(fill);
-    }
-    let mut edits = Vec::new();
-    for (pointer, fills) in by_pointer {
-        let current = text::string_at(document, pointer)
-            .with_context(|| format!("the document has no string at {pointer}"))?;
-        let mut yaml_edits = Vec::new();
-        let mut whole = None;
-        let scalars = if fills.iter().any(|f| !f.key.is_empty()) {
-            values::scalars(&current).map_err(|e| anyhow::anyhow!("{pointer}: {e}"))?
-        } else {
-            Vec::new()
-        };
-        for fill in fills {
-            if fill.key.is_empty() {
-                if current != PLACEHOLDER {
-                    anyhow::bail!("{pointer} is not ******** (the document changed since it was masked)");
-                }
-                whole = Some(match &fill.value {
-                    FillValue::Source(v) | FillValue::Typed(v) => v.clone(),
-                });
-                continue;
-            }
-            let scalar = scalars
-                .iter()
-                .find(|s| values::pointer(&s.path) == fill.key && s.value == PLACEHOLDER)
-                .with_context(|| {
-                    format!(
-                        "{pointer} holds no ******** at {} (the document changed since it was masked)",
-                        fill.key
-                    )
-                })?;
-            yaml_edits.push((
-                scalar.span.clone(),
-                match &fill.value {
-                    FillValue::Source(v) => v.clone(),
-                    FillValue::Typed(v) => values::quoted(v),
-                },
-            ));
-        }
-        let new = match whole {
-            Some(v) => v,
-            None => values::replace(&current, yaml_edits),
-        };
-        edits.push((pointer.to_string(), new));
-    }
-    text::replace_strings(document, &edits).map_err(anyhow::Error::msg)
+    let host: Vec<ferry_plugin_api::types::MaskedValue> = fills
+        .iter()
+        .map(|f| ferry_plugin_api::types::MaskedValue {
+            pointer: f.pointer.clone(),
+            key: f.key.clone(),
+            value: f.value.clone(),
+            rule: f.rule.clone(),
+        })
+        .collect();
+    ferry_plugin_api::scan::restore(document, &host).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot put the secrets back: {e} (the document changed since it was masked?)"
+        )
+    })
 }
 
 #[cfg(test)]
@@ -337,22 +309,26 @@ mod tests {
             Fill {
                 pointer: "/spec/template/packs/0/values".into(),
                 key: "/pass".into(),
-                value: FillValue::Source("'it''s'".into()),
+                value: "'it''s'".into(),
+                rule: "key-name:pass".into(),
             },
-            Fill {
-                pointer: "/spec/template/packs/0/values".into(),
-                key: "/list/0/x".into(),
-                value: FillValue::Typed("a\"b".into()),
-            },
-            Fill {
-                pointer: "/spec/variables/0/defaultValue".into(),
-                key: String::new(),
-                value: FillValue::Typed("s3cr3t".into()),
-            },
+            typed(
+                "/spec/template/packs/0/values".into(),
+                "/list/0/x".into(),
+                "a\"b",
+            ),
+            typed(
+                "/spec/variables/0/defaultValue".into(),
+                String::new(),
+                "s3cr3t",
+            ),
         ];
         let out = restore(DOC, &fills).unwrap();
         let values = text::string_at(&out, "/spec/template/packs/0/values").unwrap();
-        assert_eq!(values, "a: 1 # keep\npass: 'it''s'\nlist:\n  - x: \"a\\\"b\"\n");
+        assert_eq!(
+            values,
+            "a: 1 # keep\npass: 'it''s'\nlist:\n  - x: \"a\\\"b\"\n"
+        );
         assert_eq!(
             text::string_at(&out, "/spec/variables/0/defaultValue").unwrap(),
             "s3cr3t"

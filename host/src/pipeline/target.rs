@@ -68,9 +68,7 @@ pub async fn find_profile(
     Ok(list
         .items
         .into_iter()
-        .find(|p| {
-            p.metadata.name == name && p.spec.as_ref().is_some_and(|s| s.version == version)
-        })
+        .find(|p| p.metadata.name == name && p.spec.as_ref().is_some_and(|s| s.version == version))
         .map(|p| p.metadata.uid))
 }
 
@@ -115,11 +113,7 @@ struct Macro {
 /// The macros in effect in the client's scope (project over tenant over system), by name.
 pub async fn macros(client: &Client) -> Result<Vec<(String, String)>, ClientError> {
     let body: Macros = client.get_json("/v1/clusterprofiles/macros", &[]).await?;
-    Ok(body
-        .macros
-        .into_iter()
-        .map(|m| (m.name, m.value))
-        .collect())
+    Ok(body.macros.into_iter().map(|m| (m.name, m.value)).collect())
 }
 
 /// Adds macros where the client works: its project, or its tenant at tenant scope. Returns where.

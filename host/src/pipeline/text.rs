@@ -46,7 +46,10 @@ pub fn replace_strings(text: &str, edits: &[(String, String)]) -> Result<String,
         let range = span(text, pointer)
             .filter(|r| text[r.clone()].starts_with('"'))
             .ok_or_else(|| format!("the document has no string at {pointer}"))?;
-        ranges.push((range, serde_json::to_string(value).expect("strings serialize")));
+        ranges.push((
+            range,
+            serde_json::to_string(value).expect("strings serialize"),
+        ));
     }
     ranges.sort_by_key(|(r, _)| r.start);
     if ranges.windows(2).any(|w| w[0].0.end > w[1].0.start) {

@@ -80,10 +80,17 @@ pub fn compare(
     let mut v = Verification::default();
     for pack in &sent.spec.template.packs {
         v.packs += 1;
-        match back.spec.template.packs.iter().find(|p| p.name == pack.name) {
-            None => v
-                .differences
-                .push(format!("pack {} is missing from the target's copy", pack.name)),
+        match back
+            .spec
+            .template
+            .packs
+            .iter()
+            .find(|p| p.name == pack.name)
+        {
+            None => v.differences.push(format!(
+                "pack {} is missing from the target's copy",
+                pack.name
+            )),
             Some(other) => {
                 for (field, a, b) in [
                     ("version", &pack.version, &other.version),
@@ -110,7 +117,14 @@ pub fn compare(
             continue;
         };
         if place.starts_with("variables/") {
-            compare_value(&mut v, &label, "", text.as_str(), other, secrets.contains(&(place.clone(), String::new())));
+            compare_value(
+                &mut v,
+                &label,
+                "",
+                text.as_str(),
+                other,
+                secrets.contains(&(place.clone(), String::new())),
+            );
             continue;
         }
         let (Ok(mine), Ok(yours)) = (values::scalars(&text), values::scalars(other)) else {
@@ -139,7 +153,14 @@ pub fn compare(
     Ok(v)
 }
 
-fn compare_value(v: &mut Verification, label: &str, path: &str, mine: &str, theirs: &str, secret: bool) {
+fn compare_value(
+    v: &mut Verification,
+    label: &str,
+    path: &str,
+    mine: &str,
+    theirs: &str,
+    secret: bool,
+) {
     let at = if path.is_empty() {
         label.to_string()
     } else {
@@ -153,8 +174,9 @@ fn compare_value(v: &mut Verification, label: &str, path: &str, mine: &str, thei
     if secret {
         v.secrets_by_digest += 1;
         if digest(mine) != digest(theirs) {
-            v.differences
-                .push(format!("{at}: the secret arrived different (digests differ)"));
+            v.differences.push(format!(
+                "{at}: the secret arrived different (digests differ)"
+            ));
         }
     } else if mine != theirs {
         v.differences
@@ -173,13 +195,21 @@ pub fn secret_places(
         let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
         let place = match parts.as_slice() {
             ["spec", "template", "packs", i, rest @ ..] => {
-                let Some(pack) = i.parse::<usize>().ok().and_then(|i| profile.spec.template.packs.get(i)) else {
+                let Some(pack) = i
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| profile.spec.template.packs.get(i))
+                else {
                     continue;
                 };
                 match rest {
                     ["values"] => format!("{}/values", pack.name),
                     ["manifests", m, "content"] => {
-                        let Some(manifest) = m.parse::<usize>().ok().and_then(|m| pack.manifests.as_ref()?.get(m)) else {
+                        let Some(manifest) = m
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|m| pack.manifests.as_ref()?.get(m))
+                        else {
                             continue;
                         };
                         format!("{}/manifests/{}", pack.name, manifest.name)
@@ -188,7 +218,11 @@ pub fn secret_places(
                 }
             }
             ["spec", "variables", i, "defaultValue"] => {
-                let Some(var) = i.parse::<usize>().ok().and_then(|i| profile.spec.variables.as_ref()?.get(i)) else {
+                let Some(var) = i
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| profile.spec.variables.as_ref()?.get(i))
+                else {
                     continue;
                 };
                 format!("variables/{}", var.name)
@@ -211,20 +245,34 @@ mod tests {
     #[test]
     fn same_content_verifies_with_secrets_by_digest() {
         let back = SENT.replace("key: k", "key: '********'");
-        let secrets = secret_places(SENT, &[("/spec/template/packs/0/values".into(), "/pass".into())]).unwrap();
+        let secrets = secret_places(
+            SENT,
+            &[("/spec/template/packs/0/values".into(), "/pass".into())],
+        )
+        .unwrap();
         let v = compare(SENT, &back, &secrets).unwrap();
         assert!(v.ok(), "{:?}", v.differences);
-        assert_eq!((v.packs, v.values, v.secrets_by_digest, v.masked_on_read), (1, 3, 1, 1));
+        assert_eq!(
+            (v.packs, v.values, v.secrets_by_digest, v.masked_on_read),
+            (1, 3, 1, 1)
+        );
     }
 
     #[test]
     fn a_changed_secret_is_reported_without_its_value() {
         let back = SENT.replace("s3cr3t", "other");
-        let secrets = secret_places(SENT, &[("/spec/template/packs/0/values".into(), "/pass".into())]).unwrap();
+        let secrets = secret_places(
+            SENT,
+            &[("/spec/template/packs/0/values".into(), "/pass".into())],
+        )
+        .unwrap();
         let v = compare(SENT, &back, &secrets).unwrap();
         assert_eq!(v.differences.len(), 1);
         assert!(!v.differences[0].contains("s3cr3t") && !v.differences[0].contains("other"));
-        let back = SENT.replace("a: 1", "a: 2").replace("\"version\":\"1.0.0\",\"values\"", "\"version\":\"1.0.1\",\"values\"");
+        let back = SENT.replace("a: 1", "a: 2").replace(
+            "\"version\":\"1.0.0\",\"values\"",
+            "\"version\":\"1.0.1\",\"values\"",
+        );
         let v = compare(SENT, &back, &BTreeSet::new()).unwrap();
         assert_eq!(v.differences.len(), 2, "{:?}", v.differences);
     }
