@@ -7,12 +7,19 @@ use clap::{Parser, Subcommand};
 
 pub mod config;
 pub mod env;
+pub mod export;
+pub mod findings;
 pub mod hints;
+pub mod import;
 pub mod login;
+pub mod mask;
+pub mod migrate;
 pub mod plugin;
 pub mod profiles;
 pub mod sandbox;
+pub mod session;
 pub mod table;
+pub mod validate;
 
 #[derive(Parser)]
 #[command(
@@ -52,6 +59,16 @@ impl Globals {
 
 #[derive(Subcommand)]
 pub enum Command {
+    /// Move profiles from one environment to another: export, mask, validate, approve, import.
+    Migrate(migrate::Args),
+    /// Export a profile, masked, with its secrets sealed beside it.
+    Export(export::Args),
+    /// Mask the secrets of an export document on disk.
+    Mask(mask::Args),
+    /// Check a document against a target environment (exit 3 when something would fail).
+    Validate(validate::Args),
+    /// Import a document into an environment, secrets restored, then verify it arrived as sent.
+    Import(import::Args),
     /// Check an API key against a Palette endpoint and store the environment.
     Login(login::Args),
     /// List, select, show or remove stored environments.
@@ -70,6 +87,11 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.globals.verbose);
     let result = match cli.command {
+        Command::Migrate(args) => migrate::run(args, &cli.globals),
+        Command::Export(args) => export::run(args, &cli.globals),
+        Command::Mask(args) => mask::run(args, &cli.globals),
+        Command::Validate(args) => validate::run(args, &cli.globals),
+        Command::Import(args) => import::run(args, &cli.globals),
         Command::Login(args) => login::run(args, &cli.globals),
         Command::Env(args) => env::run(args, &cli.globals),
         Command::Profiles(args) => profiles::run(args, &cli.globals),

@@ -259,7 +259,7 @@ fn print_inspect(info: &Value) {
 }
 
 /// Reads `PACK=FILE` schema arguments into pack metadata for the plugins.
-fn pack_metas(schemas: &[String]) -> anyhow::Result<Vec<types::PackMeta>> {
+pub fn pack_metas(schemas: &[String]) -> anyhow::Result<Vec<types::PackMeta>> {
     schemas
         .iter()
         .map(|arg| {

@@ -106,6 +106,11 @@ impl Credentials {
         crypto::open(&self.key, sealed, place)
     }
 
+    /// The passphrase that unlocked the home (to open what another home sealed with it).
+    pub fn passphrase(&self) -> &Passphrase {
+        &self.passphrase
+    }
+
     /// The key every secret of this home is sealed with.
     pub fn key(&self) -> &Key {
         &self.key

@@ -24,6 +24,18 @@ impl ClientTransport {
             .build()?;
         Ok(ClientTransport { clients, runtime })
     }
+
+    /// The client of environment `env`, for the host's own calls.
+    pub fn client(&self, env: &str) -> anyhow::Result<&Client> {
+        self.clients
+            .get(env)
+            .ok_or_else(|| anyhow::anyhow!("environment '{env}' is not part of this run"))
+    }
+
+    /// Runs one of the host's own calls to completion on the transport's runtime.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
 }
 
 impl PaletteTransport for ClientTransport {

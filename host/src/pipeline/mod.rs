@@ -24,6 +24,7 @@ pub mod edit;
 pub mod secrets;
 pub mod target;
 pub mod text;
+pub mod transfer;
 pub mod verify;
 
 use std::collections::BTreeMap;

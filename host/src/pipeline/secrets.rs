@@ -20,7 +20,6 @@ use ferry_plugin_api::values;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::text;
 use crate::config::crypto::{self, Key};
 use crate::config::passphrase::Passphrase;
 use crate::runtime::bindings::types::MaskedValue;

@@ -1,0 +1,171 @@
+//! `ferry export`: the export step, then every mask step, then the masked document on disk (or
+//! stdout), with the secrets sealed beside it and the values Palette withheld listed in a
+//! template. A document is never written while a secret it lost has nowhere to go.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::Globals;
+use super::session::{Session, say};
+use crate::config::atomic::write_atomic;
+use crate::pipeline::RunSettings;
+use crate::pipeline::secrets::{self, Bundle};
+use crate::pipeline::transfer::{self, Extracted};
+use crate::runtime::bindings::types::ProfileRef;
+use crate::runtime::manifest::Step;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Yaml,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The profile: NAME or NAME@VERSION (the highest version when none is given).
+    #[arg(required_unless_present = "uid", conflicts_with = "uid")]
+    profile: Option<String>,
+    /// The profile by uid instead of by name.
+    #[arg(long)]
+    uid: Option<String>,
+    /// The stored environment to export from.
+    #[arg(long)]
+    env: String,
+    /// Where to write the masked document [default: stdout].
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "json")]
+    format: Format,
+    #[command(flatten)]
+    secrets: SecretsArgs,
+    /// The policy file (else FERRY_POLICY, else ferry.toml / <home>/policy.toml).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+}
+
+/// Where masked values go: shared by `export` and `mask`.
+#[derive(clap::Args)]
+pub struct SecretsArgs {
+    /// Seal the masked values into this bundle (restore with `ferry import --secrets FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub secrets_out: Option<PathBuf>,
+    /// Write the masked document even though its secrets are not kept anywhere.
+    #[arg(long)]
+    pub drop_secrets: bool,
+    /// Where to list the values Palette withheld [default: OUTPUT.secrets.yaml].
+    #[arg(long, value_name = "FILE")]
+    pub secrets_template: Option<PathBuf>,
+}
+
+/// `NAME[@VERSION]`.
+pub fn profile_ref(text: &str) -> ProfileRef {
+    let (name, version) = match text.split_once('@') {
+        Some((n, v)) => (n.to_string(), Some(v.to_string())),
+        None => (text.to_string(), None),
+    };
+    ProfileRef {
+        name,
+        version,
+        uid: None,
+    }
+}
+
+pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
+    let session = Session::open(globals, &[&args.env])?;
+    let pipeline = session.pipeline(
+        args.policy.as_deref(),
+        &[Step::Export, Step::Mask],
+        RunSettings {
+            source_env: Some(args.env.clone()),
+            ..RunSettings::default()
+        },
+    )?;
+    let wanted = match (&args.profile, &args.uid) {
+        (_, Some(uid)) => ProfileRef {
+            name: String::new(),
+            version: None,
+            uid: Some(uid.clone()),
+        },
+        (Some(p), None) => profile_ref(p),
+        (None, None) => unreachable!("clap requires one"),
+    };
+    let extracted = transfer::extract(&pipeline, &session.transport, &args.env, &wanted, &say)?;
+    write_outputs(
+        &extracted,
+        args.output.as_deref(),
+        args.format,
+        &args.secrets,
+        Some(&session.credentials),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the masked document, the bundle and the template, refusing to lose a secret.
+pub fn write_outputs(
+    extracted: &Extracted,
+    output: Option<&Path>,
+    format: Format,
+    args: &SecretsArgs,
+    credentials: Option<&crate::config::credentials::Credentials>,
+) -> anyhow::Result<()> {
+    let label = extracted.label();
+    let sealed = !extracted.secrets.is_empty() || !extracted.macros.is_empty();
+    if !extracted.secrets.is_empty() && args.secrets_out.is_none() && !args.drop_secrets {
+        anyhow::bail!(
+            "{} secret(s) of {label} would be lost: nothing was written. Give --secrets-out FILE to seal them for `ferry import --secrets`, or --drop-secrets to write the document without them",
+            extracted.secrets.len()
+        );
+    }
+    let text = match format {
+        Format::Json => extracted.document.clone(),
+        Format::Yaml => {
+            let value: serde_json::Value = serde_json::from_str(&extracted.document)?;
+            serde_yaml_ng::to_string(&value)?
+        }
+    };
+    if let (Some(path), true, Some(credentials)) = (&args.secrets_out, sealed, credentials) {
+        let bundle = Bundle {
+            values: extracted.secrets.clone(),
+            macros: extracted.macros.clone(),
+        };
+        let file = secrets::seal_bundle(credentials.key(), &label, &bundle);
+        write_file(path, file.as_bytes())?;
+        say(&format!(
+            "secrets   {} value(s) and {} macro(s) sealed into {}",
+            bundle.values.len(),
+            bundle.macros.len(),
+            path.display()
+        ));
+    }
+    if !extracted.placeholders.is_empty() {
+        let path = match (&args.secrets_template, output) {
+            (Some(p), _) => p.clone(),
+            (None, Some(out)) => PathBuf::from(format!("{}.secrets.yaml", out.display())),
+            (None, None) => PathBuf::from(format!(
+                "{}-{}.secrets.yaml",
+                extracted.name, extracted.version
+            )),
+        };
+        write_file(
+            &path,
+            secrets::template_text(&label, &extracted.placeholders).as_bytes(),
+        )?;
+        say(&format!(
+            "template  {} value(s) Palette withheld are listed in {}: fill them before importing",
+            extracted.placeholders.len(),
+            path.display()
+        ));
+    }
+    match output {
+        Some(path) => {
+            write_file(path, text.as_bytes())?;
+            say(&format!("wrote     {label} to {}", path.display()));
+        }
+        None => super::table::print_stdout(&(text + "\n"))?,
+    }
+    Ok(())
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomic(path, bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+}

@@ -1,0 +1,161 @@
+//! `ferry import`: fill the masked values, fix up, validate, approve, import, read back.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::Globals;
+use super::session::{Session, say};
+use super::table::Output;
+use crate::pipeline::secrets::{self, Fill, MacroValue};
+use crate::pipeline::transfer::{self, DeliverOptions, OnConflict, Outcome};
+use crate::pipeline::{Reported, RunSettings, edit};
+use crate::runtime::manifest::Step;
+
+/// What `import` and `migrate` share: how to deliver into the target.
+#[derive(clap::Args)]
+pub struct DeliverArgs {
+    /// Fill a masked value or give a macro: PACK:PATH=VALUE, var.NAME=VALUE or macro.NAME=VALUE.
+    #[arg(long = "set", value_name = "PLACE=VALUE")]
+    pub set: Vec<String>,
+    /// When the name and version are taken: fail, skip, bump-patch, bump-minor or rename=NAME.
+    #[arg(long, default_value = "fail", value_parser = |s: &str| s.parse::<OnConflict>())]
+    pub on_conflict: OnConflict,
+    /// Match the document's registry SRC to the target's DST. Repeatable.
+    #[arg(long = "registry-map", value_name = "SRC=DST")]
+    pub registry_map: Vec<String>,
+    /// Create the macros the profile uses that the target lacks (values from the bundle or --set).
+    #[arg(long)]
+    pub create_macros: bool,
+    /// Import published.
+    #[arg(long)]
+    pub publish: bool,
+    /// Import even with values still ******** (they arrive as ********).
+    #[arg(long)]
+    pub allow_masked: bool,
+    /// Show what would be sent and created; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask before importing (ferry never asks when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Findings as a table (stderr) or JSON (stdout).
+    #[arg(long, value_enum, default_value = "table")]
+    pub output: Output,
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+impl DeliverArgs {
+    pub fn options(&self) -> anyhow::Result<(DeliverOptions, edit::Sets)> {
+        let sets = edit::parse_sets(&self.set)?;
+        Ok((
+            DeliverOptions {
+                on_conflict: self.on_conflict.clone(),
+                registry_map: edit::parse_pairs(&self.registry_map, "--registry-map")?,
+                create_macros: self.create_macros,
+                macro_values: sets.macros.clone(),
+                allow_masked: self.allow_masked,
+                dry_run: self.dry_run,
+            },
+            sets,
+        ))
+    }
+
+    pub fn settings(&self, source: Option<&str>, target: &str) -> RunSettings {
+        RunSettings {
+            source_env: source.map(str::to_string),
+            target_env: Some(target.to_string()),
+            dry_run: self.dry_run,
+            publish: self.publish,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The (masked) export document to import.
+    file: PathBuf,
+    /// The stored environment to import into.
+    #[arg(long)]
+    env: String,
+    /// A secrets bundle from `ferry export --secrets-out`, or a filled secrets template.
+    #[arg(long, value_name = "FILE")]
+    secrets: Option<PathBuf>,
+    #[command(flatten)]
+    deliver: DeliverArgs,
+}
+
+pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
+    let document = std::fs::read_to_string(&args.file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
+    edit::name_version(&document)
+        .map_err(|e| e.context(format!("{} is not a profile export", args.file.display())))?;
+    let (opts, sets) = args.deliver.options()?;
+    let session = Session::open(globals, &[&args.env])?;
+    let pipeline = session.pipeline(
+        args.deliver.policy.as_deref(),
+        &[Step::Validate, Step::Approve, Step::Import],
+        args.deliver.settings(None, &args.env),
+    )?;
+    let mut fills: Vec<Fill> = Vec::new();
+    let mut macros: Vec<MacroValue> = Vec::new();
+    if let Some(path) = &args.secrets {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read the secrets {}: {e}", path.display()))?;
+        if secrets::is_bundle(&text) {
+            let bundle = secrets::open_bundle(
+                &text,
+                session.credentials.key(),
+                session.credentials.passphrase(),
+            )?;
+            fills.extend(bundle.values.iter().map(Fill::from));
+            macros = bundle.macros.clone();
+        } else {
+            for p in secrets::read_template(&text)
+                .map_err(|e| e.context(format!("{}", path.display())))?
+            {
+                fills.push(secrets::typed(p.pointer, p.key, &p.value));
+            }
+        }
+    }
+    fills.extend(edit::resolve_sets(&document, &sets.values)?);
+    let (outcome, findings) = transfer::deliver(
+        &pipeline,
+        &session.transport,
+        &args.env,
+        &document,
+        &fills,
+        &macros,
+        &opts,
+        &say,
+    )?;
+    Ok(conclude(&outcome, &findings, args.deliver.output)?)
+}
+
+/// Prints the findings and turns the outcome into the exit code (docs/USAGE.md lists them).
+pub fn conclude(
+    outcome: &Outcome,
+    findings: &[Reported],
+    output: Output,
+) -> anyhow::Result<ExitCode> {
+    if !findings.is_empty() || output == Output::Json {
+        super::findings::print(findings, output)?;
+    }
+    Ok(match outcome {
+        Outcome::Imported { verification, .. } if !verification.ok() => {
+            anyhow::bail!("the profile arrived, but not as sent (see the lines above)")
+        }
+        Outcome::Imported { .. }
+        | Outcome::AlreadyThere { .. }
+        | Outcome::Skipped { .. }
+        | Outcome::DryRun { .. } => ExitCode::SUCCESS,
+        Outcome::Invalid => {
+            say("nothing was imported: fix the errors above (each says how)");
+            ExitCode::from(3)
+        }
+        Outcome::Denied { plugin, reason } | Outcome::NeedsReview { plugin, reason } => {
+            say(&format!("nothing was imported: {plugin} said: {reason}"));
+            ExitCode::from(4)
+        }
+    })
+}

@@ -1,0 +1,80 @@
+//! `ferry mask`: the mask steps on a document already on disk.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::Globals;
+use super::export::{Format, SecretsArgs, write_outputs};
+use super::session::say;
+use crate::config::credentials::Credentials;
+use crate::config::store::Store;
+use crate::pipeline::secrets::{self, Secret};
+use crate::pipeline::transfer::Extracted;
+use crate::pipeline::{Pipeline, RunSettings, edit};
+use crate::runtime::manifest::Step;
+use crate::runtime::policy::Policy;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The export document to mask.
+    file: PathBuf,
+    /// A pack's schema: PACK=FILE (its schema.yaml), so schema-marked passwords are masked.
+    #[arg(long = "schema", value_name = "PACK=FILE")]
+    schemas: Vec<String>,
+    /// Where to write the masked document [default: stdout].
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "json")]
+    format: Format,
+    #[command(flatten)]
+    secrets: SecretsArgs,
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+}
+
+pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
+    let document = std::fs::read_to_string(&args.file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
+    let store = Store::open_default()?;
+    let home = store.home().to_path_buf();
+    let policy = Policy::load(&home, args.policy.as_deref())?;
+    let pipeline = Pipeline::new(&home, policy, None, &[Step::Mask], RunSettings::default())?;
+    let packs = super::plugin::pack_metas(&args.schemas)?;
+    let (name, version) = edit::name_version(&document)
+        .map_err(|e| e.context(format!("{} is not a profile export", args.file.display())))?;
+    let masked = pipeline.mask(document, &packs)?;
+    for (plugin, count) in &masked.by_plugin {
+        say(&format!("mask      {plugin}: {count} value(s) masked"));
+    }
+    let secrets: Vec<Secret> = masked.values.into_iter().map(Secret::from).collect();
+    let known = secrets
+        .iter()
+        .map(|s| (s.pointer.clone(), s.key.clone()))
+        .collect();
+    let extracted = Extracted {
+        placeholders: secrets::placeholders(&masked.document, &known)?,
+        name,
+        version,
+        document: masked.document,
+        secrets,
+        macros: Vec::new(),
+        by_plugin: masked.by_plugin,
+    };
+    // Sealing needs the passphrase's key: the home's, unlocked (or set up) like `login` does.
+    let credentials = if extracted.secrets.is_empty() || args.secrets.secrets_out.is_none() {
+        None
+    } else {
+        Some(Credentials::unlock_or_init(
+            store.load()?,
+            globals.passphrase(),
+        )?)
+    };
+    write_outputs(
+        &extracted,
+        args.output.as_deref(),
+        args.format,
+        &args.secrets,
+        credentials.as_ref(),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,65 @@
+//! What a command that talks to Palette starts with: the home, the unlocked credentials, and one
+//! transport carrying every environment the command names (plugins and the host share it).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::Globals;
+use crate::config::credentials::Credentials;
+use crate::config::store::Store;
+use crate::palette::transport::ClientTransport;
+use crate::pipeline::{Pipeline, RunSettings};
+use crate::runtime::manifest::Step;
+use crate::runtime::policy::Policy;
+
+pub struct Session {
+    pub home: PathBuf,
+    pub credentials: Credentials,
+    pub transport: Arc<ClientTransport>,
+}
+
+impl Session {
+    /// Unlocks the stored credentials and opens the environments `envs`.
+    pub fn open(globals: &Globals, envs: &[&str]) -> anyhow::Result<Session> {
+        let store = Store::open_default()?;
+        let home = store.home().to_path_buf();
+        let config = store.load()?;
+        for env in envs {
+            config.select(Some(env))?;
+        }
+        let credentials = Credentials::unlock(config, globals.passphrase())?;
+        let mut clients = BTreeMap::new();
+        for env in envs {
+            clients.insert(env.to_string(), credentials.client(env)?);
+        }
+        let transport = Arc::new(ClientTransport::new(clients)?);
+        Ok(Session {
+            home,
+            credentials,
+            transport,
+        })
+    }
+
+    /// The plugins of `steps`, under the policy, for a run with `settings`.
+    pub fn pipeline(
+        &self,
+        policy: Option<&Path>,
+        steps: &[Step],
+        settings: RunSettings,
+    ) -> anyhow::Result<Pipeline> {
+        let policy = Policy::load(&self.home, policy)?;
+        Pipeline::new(
+            &self.home,
+            policy,
+            Some(self.transport.clone()),
+            steps,
+            settings,
+        )
+    }
+}
+
+/// Progress lines go to stderr, so stdout carries only the result.
+pub fn say(line: &str) {
+    eprintln!("{line}");
+}

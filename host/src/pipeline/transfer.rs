@@ -1,0 +1,394 @@
+//! The two halves of a move, shared by `ferry export`, `ferry import` and `ferry migrate`:
+//! [`extract`] (export + mask on the source) and [`deliver`] (fill, fix up, validate, approve,
+//! import and read back on the target). Each reports its steps through `say` as they happen.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Context as _;
+use ferry_plugin_api::document::Profile;
+use ferry_plugin_api::refs::{self, Kind};
+
+use super::secrets::{self, Fill, MacroValue, Placeholder, Secret};
+use super::verify::{self, Verification};
+use super::{Pipeline, Reported, Verdict, edit, has_errors, target};
+use crate::palette::transport::ClientTransport;
+use crate::runtime::bindings::types::{ProfileRef, Severity, Subject};
+
+/// A profile taken out of its environment, masked.
+pub struct Extracted {
+    pub name: String,
+    pub version: String,
+    /// The masked document.
+    pub document: String,
+    /// The values ferry's maskers took out.
+    pub secrets: Vec<Secret>,
+    /// The values Palette itself withheld (`********` in its export).
+    pub placeholders: Vec<Placeholder>,
+    /// The user macros the profile uses, with their values in the source.
+    pub macros: Vec<MacroValue>,
+    /// Per masker: (plugin id, values masked).
+    pub by_plugin: Vec<(String, usize)>,
+}
+
+impl Extracted {
+    pub fn label(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+}
+
+/// The user macros `document` refers to, by name.
+pub fn macro_names(document: &str) -> anyhow::Result<BTreeSet<String>> {
+    let profile = Profile::parse(document).map_err(anyhow::Error::msg)?;
+    let mut names = BTreeSet::new();
+    for pack in &profile.spec.template.packs {
+        let texts = pack.values.iter().chain(
+            pack.manifests
+                .iter()
+                .flatten()
+                .filter_map(|m| m.content.as_ref()),
+        );
+        for text in texts {
+            names.extend(
+                refs::references(text)
+                    .into_iter()
+                    .filter(|r| r.kind == Kind::Macro)
+                    .map(|r| r.name),
+            );
+        }
+    }
+    Ok(names)
+}
+
+/// Export and mask steps on the source.
+pub fn extract(
+    pipeline: &Pipeline,
+    transport: &ClientTransport,
+    env: &str,
+    profile: &ProfileRef,
+    say: &dyn Fn(&str),
+) -> anyhow::Result<Extracted> {
+    let exported = pipeline.export(env, profile)?;
+    let (name, version) = edit::name_version(&exported.document)?;
+    say(&format!(
+        "export    {name}@{version} from {env} ({} pack(s))",
+        exported.packs.len()
+    ));
+    let masked = pipeline.mask(exported.document, &exported.packs)?;
+    for (plugin, count) in &masked.by_plugin {
+        say(&format!("mask      {plugin}: {count} value(s) masked"));
+    }
+    for m in &masked.values {
+        say(&format!(
+            "          masked {} {} ({})",
+            m.pointer, m.key, m.rule
+        ));
+    }
+    let secrets: Vec<Secret> = masked.values.into_iter().map(Secret::from).collect();
+    let known: BTreeSet<(String, String)> = secrets
+        .iter()
+        .map(|s| (s.pointer.clone(), s.key.clone()))
+        .collect();
+    let placeholders = secrets::placeholders(&masked.document, &known)?;
+    let used = macro_names(&masked.document)?;
+    let macros = if used.is_empty() {
+        Vec::new()
+    } else {
+        let client = transport.client(env)?;
+        let defined = transport.block_on(target::macros(client))?;
+        defined
+            .into_iter()
+            .filter(|(n, _)| used.contains(n))
+            .map(|(name, value)| MacroValue { name, value })
+            .collect()
+    };
+    Ok(Extracted {
+        name,
+        version,
+        document: masked.document,
+        secrets,
+        placeholders,
+        macros,
+        by_plugin: masked.by_plugin,
+    })
+}
+
+/// What to do when the name and version are taken in the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnConflict {
+    Fail,
+    Skip,
+    BumpPatch,
+    BumpMinor,
+    Rename(String),
+}
+
+impl std::str::FromStr for OnConflict {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "fail" => OnConflict::Fail,
+            "skip" => OnConflict::Skip,
+            "bump-patch" => OnConflict::BumpPatch,
+            "bump-minor" => OnConflict::BumpMinor,
+            _ => match s.strip_prefix("rename=").filter(|n| !n.is_empty()) {
+                Some(name) => OnConflict::Rename(name.to_string()),
+                None => {
+                    return Err(format!(
+                        "unknown --on-conflict {s:?}: fail, skip, bump-patch, bump-minor or rename=NAME"
+                    ));
+                }
+            },
+        })
+    }
+}
+
+/// How to deliver.
+#[derive(Debug, Clone)]
+pub struct DeliverOptions {
+    pub on_conflict: OnConflict,
+    pub registry_map: Vec<(String, String)>,
+    pub create_macros: bool,
+    /// Macro values given with `--set macro.NAME=VALUE` (over the bundle's).
+    pub macro_values: Vec<(String, String)>,
+    pub allow_masked: bool,
+    pub dry_run: bool,
+}
+
+/// How a delivery ended.
+#[derive(Debug)]
+pub enum Outcome {
+    Imported {
+        uid: String,
+        label: String,
+        verification: Verification,
+    },
+    /// The same profile is already there.
+    AlreadyThere {
+        uid: String,
+        label: String,
+    },
+    Skipped {
+        label: String,
+    },
+    /// Validation found errors; nothing was sent.
+    Invalid,
+    Denied {
+        plugin: String,
+        reason: String,
+    },
+    NeedsReview {
+        plugin: String,
+        reason: String,
+    },
+    /// `--dry-run`: what would have been imported.
+    DryRun {
+        label: String,
+    },
+}
+
+/// Fill, fix up, validate, approve, import and read back `document` on the target `env`.
+/// `fills` put secrets back; `macros` are values carried from the source. Findings are returned
+/// with the outcome (also when it is not an import).
+pub fn deliver(
+    pipeline: &Pipeline,
+    transport: &ClientTransport,
+    env: &str,
+    document: &str,
+    fills: &[Fill],
+    macros: &[MacroValue],
+    opts: &DeliverOptions,
+    say: &dyn Fn(&str),
+) -> anyhow::Result<(Outcome, Vec<Reported>)> {
+    let client = transport.client(env)?;
+    let mut doc = if fills.is_empty() {
+        document.to_string()
+    } else {
+        let doc = secrets::restore(document, fills)?;
+        say(&format!("secrets   {} value(s) put back", fills.len()));
+        doc
+    };
+    let registries = transport.block_on(target::registries(client))?;
+    let (mapped, notes) = edit::map_registries(&doc, &opts.registry_map, &registries)?;
+    doc = mapped;
+    for note in notes {
+        say(&format!("registry  {note}"));
+    }
+
+    // Name and version: an identical profile already there is success; otherwise as asked.
+    let (mut name, mut version) = edit::name_version(&doc)?;
+    if let OnConflict::Rename(new) = &opts.on_conflict {
+        if !transport.block_on(target::name_free(client, &name, &version))? {
+            doc = edit::rename(&doc, Some(new), None)?;
+            say(&format!(
+                "conflict  {name}@{version} is taken in {env}: renamed to {new}"
+            ));
+            name = new.clone();
+        }
+    }
+    let secret_places: Vec<(String, String)> = fills
+        .iter()
+        .map(|f| (f.pointer.clone(), f.key.clone()))
+        .collect();
+    let places = verify::secret_places(&doc, &secret_places).map_err(anyhow::Error::msg)?;
+    if !transport.block_on(target::name_free(client, &name, &version))? {
+        if let Some(uid) = transport.block_on(target::find_profile(client, &name, &version))? {
+            let there = transport.block_on(target::export(client, &uid))?;
+            if verify::compare(&doc, &there, &places).is_ok_and(|v| v.ok()) {
+                let label = format!("{name}@{version}");
+                say(&format!(
+                    "import    {label} is already in {env} as sent (uid {uid}): nothing to do"
+                ));
+                return Ok((Outcome::AlreadyThere { uid, label }, Vec::new()));
+            }
+        }
+        match &opts.on_conflict {
+            OnConflict::Skip => {
+                let label = format!("{name}@{version}");
+                say(&format!("conflict  {label} is taken in {env}: skipped"));
+                return Ok((Outcome::Skipped { label }, Vec::new()));
+            }
+            OnConflict::BumpPatch | OnConflict::BumpMinor => {
+                let taken = version.clone();
+                loop {
+                    version = edit::bump(&version, opts.on_conflict == OnConflict::BumpMinor)?;
+                    if transport.block_on(target::name_free(client, &name, &version))? {
+                        break;
+                    }
+                }
+                doc = edit::rename(&doc, None, Some(&version))?;
+                say(&format!(
+                    "conflict  {name}@{taken} is taken in {env}: importing as {version}"
+                ));
+            }
+            // Validation reports the taken name, with the ways out.
+            OnConflict::Fail | OnConflict::Rename(_) => {}
+        }
+    }
+    let label = format!("{name}@{version}");
+
+    // Macros the target lacks: created from the carried or given values when asked.
+    let used = macro_names(&doc)?;
+    if !used.is_empty() && opts.create_macros {
+        let defined: BTreeSet<String> = transport
+            .block_on(target::macros(client))?
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        let mut values: BTreeMap<&str, &str> = macros
+            .iter()
+            .map(|m| (m.name.as_str(), m.value.as_str()))
+            .collect();
+        values.extend(
+            opts.macro_values
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str())),
+        );
+        let missing: Vec<&String> = used.iter().filter(|n| !defined.contains(*n)).collect();
+        let unknown: Vec<&str> = missing
+            .iter()
+            .filter(|n| !values.contains_key(n.as_str()))
+            .map(|n| n.as_str())
+            .collect();
+        if !unknown.is_empty() {
+            anyhow::bail!(
+                "--create-macros: no value for macro(s) {}; give each with --set macro.NAME=VALUE",
+                unknown.join(", ")
+            );
+        }
+        let create: Vec<(String, String)> = missing
+            .iter()
+            .map(|n| (n.to_string(), values[n.as_str()].to_string()))
+            .collect();
+        if !create.is_empty() {
+            let names: Vec<&str> = create.iter().map(|(n, _)| n.as_str()).collect();
+            if opts.dry_run {
+                say(&format!(
+                    "macros    would create {} in {env}",
+                    names.join(", ")
+                ));
+            } else {
+                let place = transport.block_on(target::create_macros(client, &create))?;
+                say(&format!(
+                    "macros    created {} in {env} ({place} scope)",
+                    names.join(", ")
+                ));
+            }
+        }
+    }
+
+    let mut findings = pipeline.validate(&doc, &[]);
+    if opts.allow_masked {
+        for r in &mut findings {
+            if r.finding.code == "value-masked" {
+                r.finding.severity = Severity::Warning;
+            }
+        }
+    }
+    if opts.dry_run && opts.create_macros {
+        // The macros a dry run would create are not missing.
+        findings.retain(|r| {
+            !(r.finding.code == "macro-undefined"
+                && matches!(&r.finding.subject, Some(Subject::Macro(n)) if used.contains(n)))
+        });
+    }
+    let errors = findings
+        .iter()
+        .filter(|r| matches!(r.finding.severity, Severity::Error))
+        .count();
+    say(&format!(
+        "validate  {} finding(s), {errors} error(s) ({})",
+        findings.len(),
+        pipeline
+            .plugin_ids(crate::runtime::manifest::Step::Validate)
+            .join(", ")
+    ));
+    if has_errors(&findings) {
+        return Ok((Outcome::Invalid, findings));
+    }
+    match pipeline.approve(&doc, &findings) {
+        Verdict::Approved => {
+            let approvers = pipeline.plugin_ids(crate::runtime::manifest::Step::Approve);
+            if !approvers.is_empty() {
+                say(&format!("approve   approved by {}", approvers.join(", ")));
+            }
+        }
+        Verdict::Denied(plugin, reason) => {
+            say(&format!("approve   denied by {plugin}: {reason}"));
+            return Ok((Outcome::Denied { plugin, reason }, findings));
+        }
+        Verdict::NeedsReview(plugin, reason) => {
+            say(&format!("approve   {plugin} asks for a review: {reason}"));
+            return Ok((Outcome::NeedsReview { plugin, reason }, findings));
+        }
+    }
+    if opts.dry_run {
+        let profile = Profile::parse(&doc).map_err(anyhow::Error::msg)?;
+        say(&format!(
+            "dry run   would import {label} into {env}: {} pack(s), {} secret(s) filled; nothing was changed",
+            profile.spec.template.packs.len(),
+            fills.len()
+        ));
+        return Ok((Outcome::DryRun { label }, findings));
+    }
+    let uid = pipeline
+        .import(env, &doc)
+        .with_context(|| format!("importing {label} into {env}"))?;
+    say(&format!("import    {label} into {env}: uid {uid}"));
+    let back = transport.block_on(target::export(client, &uid))?;
+    let verification = verify::compare(&doc, &back, &places).map_err(anyhow::Error::msg)?;
+    if verification.ok() {
+        say(&format!("verify    {}", verification.summary()));
+    } else {
+        for d in &verification.differences {
+            say(&format!("verify    DIFFERS {d}"));
+        }
+    }
+    Ok((
+        Outcome::Imported {
+            uid,
+            label,
+            verification,
+        },
+        findings,
+    ))
+}
