@@ -91,7 +91,10 @@ fn macros_are_reported_once_each_at_their_first_use() {
     let found = validate(&api, "staging", &document, &[]).unwrap();
     assert_eq!(codes_of(&found), ["macro-undefined", "macro-undefined"]);
     let region = &found[0];
-    assert_eq!(subject(&region), format!("{:?}", Some(Subject::Macro("REGION".into()))));
+    assert_eq!(
+        subject(&region),
+        format!("{:?}", Some(Subject::Macro("REGION".into())))
+    );
     assert_eq!(
         region.path.as_deref(),
         Some("/spec/template/packs/0/values")
@@ -143,7 +146,10 @@ fn undeclared_variables_masked_values_and_bad_yaml_are_found_without_a_target() 
         Some("/spec/template/packs/1/values")
     );
     let var = &found[1];
-    assert_eq!(subject(&var), format!("{:?}", Some(Subject::Variable("dbhost".into()))));
+    assert_eq!(
+        subject(&var),
+        format!("{:?}", Some(Subject::Variable("dbhost".into())))
+    );
     assert_eq!(var.yaml_path.as_deref(), Some("db.host"));
     let masked = &found[2];
     assert_eq!(
@@ -193,7 +199,10 @@ fn schema_constraints_come_from_the_packs_metadata() {
     );
     assert_eq!(found[1].severity, Severity::Warning);
     assert_eq!(found[3].severity, Severity::Error);
-    assert_eq!(subject(&found[1]), format!("{:?}", Some(Subject::Pack("app@1.0.0".into()))));
+    assert_eq!(
+        subject(&found[1]),
+        format!("{:?}", Some(Subject::Pack("app@1.0.0".into())))
+    );
     assert_eq!(found[1].yaml_path.as_deref(), Some("charts.app.replicas"));
     assert!(
         !found[1].message.contains("many"),
@@ -231,7 +240,10 @@ fn missing_packs_and_registries_name_what_exists() {
         codes_of(&found),
         ["name-taken", "pack-missing", "registry-missing"]
     );
-    assert_eq!(subject(&found[0]), format!("{:?}", Some(Subject::Profile("web@1.0.0".into()))));
+    assert_eq!(
+        subject(&found[0]),
+        format!("{:?}", Some(Subject::Profile("web@1.0.0".into())))
+    );
     assert!(
         found[0]
             .hint
@@ -240,14 +252,20 @@ fn missing_packs_and_registries_name_what_exists() {
             .contains("--on-conflict bump-patch|bump-minor|rename=NAME|skip")
     );
     let istio = &found[1];
-    assert_eq!(subject(&istio), format!("{:?}", Some(Subject::Pack("istio@1.6.2".into()))));
+    assert_eq!(
+        subject(&istio),
+        format!("{:?}", Some(Subject::Pack("istio@1.6.2".into())))
+    );
     assert_eq!(istio.path.as_deref(), Some("/spec/template/packs/0"));
     assert_eq!(
         istio.message,
         "pack istio@1.6.2 is not in registry 'Public Repo' of staging; registries of staging that hold it: 'Bitnami' (helm)"
     );
     let gone = &found[2];
-    assert_eq!(subject(&gone), format!("{:?}", Some(Subject::Registry("Gone Repo".into()))));
+    assert_eq!(
+        subject(&gone),
+        format!("{:?}", Some(Subject::Registry("Gone Repo".into())))
+    );
     assert_eq!(
         gone.path.as_deref(),
         Some("/spec/template/packs/3/registry")
