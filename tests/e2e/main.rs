@@ -10,5 +10,6 @@ mod sandbox_cli;
 #[allow(dead_code)]
 #[path = "../../sandbox/tests/support.rs"]
 mod sandbox_support;
+mod steps;
 mod support;
 mod tls;

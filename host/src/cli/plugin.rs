@@ -320,21 +320,34 @@ fn input_of(
     env: Option<&str>,
 ) -> anyhow::Result<Input> {
     if matches!(step, Step::Export | Step::Import) && env.is_none() {
-        anyhow::bail!("--step {step} needs --env ENV: the environment to {step} the profile {}", if step == Step::Export { "from" } else { "into" });
+        anyhow::bail!(
+            "--step {step} needs --env ENV: the environment to {step} the profile {}",
+            if step == Step::Export { "from" } else { "into" }
+        );
     }
     match (step, document) {
         (Step::Export, _) => {
-            let (name, version) = match profile.as_deref().map(|p| p.split_once('@').unwrap_or((p, ""))) {
-                Some((name, version)) => (name.to_string(), Some(version.to_string()).filter(|v| !v.is_empty())),
+            let (name, version) = match profile
+                .as_deref()
+                .map(|p| p.split_once('@').unwrap_or((p, "")))
+            {
+                Some((name, version)) => (
+                    name.to_string(),
+                    Some(version.to_string()).filter(|v| !v.is_empty()),
+                ),
                 None => (String::new(), None),
             };
             if name.is_empty() && uid.is_none() {
-                anyhow::bail!("--step export needs the profile: --profile NAME[@VERSION] or --uid UID");
+                anyhow::bail!(
+                    "--step export needs the profile: --profile NAME[@VERSION] or --uid UID"
+                );
             }
             Ok(Input::Profile(types::ProfileRef { name, version, uid }))
         }
         (_, Some(document)) => Ok(Input::Document(document)),
-        (_, None) => anyhow::bail!("--step {step} works on a document: give --document FILE (--profile and --uid are for export)"),
+        (_, None) => anyhow::bail!(
+            "--step {step} works on a document: give --document FILE (--profile and --uid are for export)"
+        ),
     }
 }
 
@@ -383,7 +396,11 @@ fn run_plugins(
     for entry in entries {
         let outcome = rt.load(&entry).and_then(|plugin| match step {
             Step::Mask => plugin.mask(&cx, &doc, &packs).map(|out| {
-                let masked: Vec<Value> = out.masked.iter().map(|m| json!({"pointer": m.pointer, "key": m.key, "rule": m.rule})).collect();
+                let masked: Vec<Value> = out
+                    .masked
+                    .iter()
+                    .map(|m| json!({"pointer": m.pointer, "key": m.key, "rule": m.rule}))
+                    .collect();
                 let summary = format!("masked {} value(s)", masked.len());
                 if let Some(masked) = out.document {
                     doc = masked;
@@ -402,13 +419,30 @@ fn run_plugins(
                     types::Decision::Deny(r) => ("deny", Some(r)),
                     types::Decision::NeedsReview(r) => ("needs-review", Some(r)),
                 };
-                (format!("{decision}{}", reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()), json!({"decision": decision, "reason": reason}))
+                (
+                    format!(
+                        "{decision}{}",
+                        reason
+                            .as_ref()
+                            .map(|r| format!(": {r}"))
+                            .unwrap_or_default()
+                    ),
+                    json!({"decision": decision, "reason": reason}),
+                )
             }),
             Step::Export => {
                 let profile = profile.as_ref().expect("export has a profile reference");
                 plugin.export(&cx, &env_name, profile).map(|out| {
-                    let summary = format!("exported {} bytes, {} pack schema(s)", out.document.len(), out.packs.len());
-                    let list: Vec<Value> = out.packs.iter().map(|p| json!({"name": p.name, "tag": p.tag, "fields": p.schema.len()})).collect();
+                    let summary = format!(
+                        "exported {} bytes, {} pack schema(s)",
+                        out.document.len(),
+                        out.packs.len()
+                    );
+                    let list: Vec<Value> = out
+                        .packs
+                        .iter()
+                        .map(|p| json!({"name": p.name, "tag": p.tag, "fields": p.schema.len()}))
+                        .collect();
                     doc = out.document;
                     packs = out.packs;
                     (summary, json!({ "packs": list }))
@@ -416,7 +450,10 @@ fn run_plugins(
             }
             Step::Import => plugin.import(&cx, &env_name, &doc).map(|out| {
                 let list: Vec<Value> = out.findings.iter().map(finding_json).collect();
-                (format!("imported as {}", out.uid), json!({ "uid": out.uid, "findings": list }))
+                (
+                    format!("imported as {}", out.uid),
+                    json!({ "uid": out.uid, "findings": list }),
+                )
             }),
         });
         match outcome {
