@@ -92,7 +92,7 @@ fn macros_are_reported_once_each_at_their_first_use() {
     assert_eq!(codes_of(&found), ["macro-undefined", "macro-undefined"]);
     let region = &found[0];
     assert_eq!(
-        subject(&region),
+        subject(region),
         format!("{:?}", Some(Subject::Macro("REGION".into())))
     );
     assert_eq!(
@@ -147,7 +147,7 @@ fn undeclared_variables_masked_values_and_bad_yaml_are_found_without_a_target() 
     );
     let var = &found[1];
     assert_eq!(
-        subject(&var),
+        subject(var),
         format!("{:?}", Some(Subject::Variable("dbhost".into())))
     );
     assert_eq!(var.yaml_path.as_deref(), Some("db.host"));
@@ -253,7 +253,7 @@ fn missing_packs_and_registries_name_what_exists() {
     );
     let istio = &found[1];
     assert_eq!(
-        subject(&istio),
+        subject(istio),
         format!("{:?}", Some(Subject::Pack("istio@1.6.2".into())))
     );
     assert_eq!(istio.path.as_deref(), Some("/spec/template/packs/0"));
@@ -263,7 +263,7 @@ fn missing_packs_and_registries_name_what_exists() {
     );
     let gone = &found[2];
     assert_eq!(
-        subject(&gone),
+        subject(gone),
         format!("{:?}", Some(Subject::Registry("Gone Repo".into())))
     );
     assert_eq!(
