@@ -10,6 +10,9 @@
 //! - [`mask`]: Palette's own masking rules, the logic behind the built-in masker.
 //! - [`scan`]: secrets found by their key names and shapes, the logic behind `secret-scan`.
 //! - [`finding`]: short builders for findings.
+//! - [`api`]: calling Palette through the host (`palette-api`), with Palette's errors made readable.
+//! - [`export`], [`validate`], [`import`]: the logic of the built-in export, validate and import
+//!   steps, written against [`api::Palette`] so it is tested natively with a fake Palette.
 //!
 //! A masker in Rust:
 //!
@@ -24,12 +27,16 @@
 //! export_masker!(Mine);
 //! ```
 
+pub mod api;
 pub mod document;
+pub mod export;
 pub mod finding;
+pub mod import;
 pub mod mask;
 pub mod refs;
 pub mod scan;
 pub mod schema;
+pub mod validate;
 pub mod values;
 
 /// The contract version this crate was built from: the `@x.y.z` of `package ferry:plugin`.

@@ -59,6 +59,41 @@ pub fn parse_schema_yaml(yaml: &str) -> Result<Vec<SchemaField>, String> {
         .collect())
 }
 
+/// A field as Palette's API serves it (`v1PackSchema`, from `includePackMeta=schema`). Palette's
+/// `type` is left out: `format` says the same and more.
+pub fn from_api(item: &serde_json::Value) -> SchemaField {
+    use serde_json::Value;
+    let text = |k: &str| {
+        item.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let flag = |k: &str| item.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let list = |k: &str| -> Vec<String> {
+        let items = item.get(k).and_then(Value::as_array).map(Vec::as_slice);
+        let items = items.unwrap_or_default().iter();
+        items
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    };
+    let format = text("format");
+    let mut list_options = list("listOptions");
+    if list_options.is_empty() {
+        list_options = self::list_options(&format);
+    }
+    SchemaField {
+        name: text("name"),
+        format,
+        required: flag("required"),
+        readonly: flag("readonly"),
+        regex: Some(text("regex")).filter(|r| !r.is_empty()),
+        hints: list("hints"),
+        list_options,
+    }
+}
+
 /// True when Palette masks this field's value: format `${password}`.
 pub fn is_password(field: &SchemaField) -> bool {
     field.format.trim() == "${password}"
@@ -124,5 +159,19 @@ mod tests {
         assert_eq!(fields[0].name, "charts.akuity-agent.akuityApiKeySecret");
         assert!(is_password(&fields[0]) && fields[0].required);
         assert!(!is_password(&fields[1]));
+    }
+
+    #[test]
+    fn reads_palettes_api_shape() {
+        let item = serde_json::json!({"name": "a.b", "type": "list", "format": "${list:[X, Y]}",
+            "regex": "", "required": true, "readonly": false, "hints": ["h"], "listOptions": []});
+        let f = from_api(&item);
+        assert_eq!((f.name.as_str(), f.required, f.regex), ("a.b", true, None));
+        assert_eq!(
+            f.list_options,
+            ["X", "Y"],
+            "taken from the format when the list is empty"
+        );
+        assert_eq!(f.hints, ["h"]);
     }
 }

@@ -91,41 +91,7 @@ fn to_api(field: &SchemaField) -> Value {
 
 /// A stored `v1PackSchema` item back as the shared crate's field, for masking and validation.
 pub fn from_api(item: &Value) -> SchemaField {
-    let text = |k: &str| {
-        item.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    let list = |k: &str| -> Vec<String> {
-        let items = item.get(k).and_then(Value::as_array);
-        items
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    SchemaField {
-        name: text("name"),
-        format: text("format"),
-        required: item
-            .get("required")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        readonly: item
-            .get("readonly")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        regex: item
-            .get("regex")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        hints: list("hints"),
-        list_options: list("listOptions"),
-    }
+    schema::from_api(item)
 }
 
 /// `presets.yaml` (`{presets: [...]}`) → `v1PackPreset` items.

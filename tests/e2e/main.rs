@@ -13,5 +13,6 @@ mod sandbox_cli;
 mod sandbox_support;
 mod secret_scan;
 mod security;
+mod steps;
 mod support;
 mod tls;

@@ -45,16 +45,24 @@ enum Command {
     Install { manifest: PathBuf },
     /// Remove an installed plugin.
     Remove { id: String },
-    /// Run plugins on a document, in the order given, and report each one's outcome.
+    /// Run plugins on a document, in the order given, and report each one's outcome. Export
+    /// reads the profile given by --profile or --uid from --env; import writes the document
+    /// into --env for real (the step is asked for by name: it is not a dry run).
     Run {
         /// Plugin ids.
         #[arg(required = true)]
         ids: Vec<String>,
         #[arg(long, value_parser = parse_step)]
         step: Step,
-        /// The profile export (JSON) to work on.
-        #[arg(long)]
-        document: PathBuf,
+        /// The profile export (JSON) to work on (every step but export).
+        #[arg(long, required_unless_present_any = ["profile", "uid"])]
+        document: Option<PathBuf>,
+        /// Export: the profile, as NAME or NAME@VERSION (without a version, its highest).
+        #[arg(long, value_name = "NAME[@VERSION]", conflicts_with = "document")]
+        profile: Option<String>,
+        /// Export: the profile's uid.
+        #[arg(long, conflicts_with = "document")]
+        uid: Option<String>,
         /// A pack's schema.yaml, as PACK=FILE (repeatable); maskers use it to find passwords.
         #[arg(long = "schema", value_name = "PACK=FILE")]
         schemas: Vec<String>,
@@ -100,10 +108,13 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
             ids,
             step,
             document,
+            profile,
+            uid,
             schemas,
             env,
             output,
         } => {
+            let input = input_of(step, document, profile, uid, env.as_deref())?;
             let transport = env
                 .as_deref()
                 .map(|e| palette_transport(e, globals))
@@ -112,7 +123,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
             if let Some(transport) = transport {
                 rt = rt.with_palette(std::sync::Arc::new(transport));
             }
-            run_plugins(&home, &rt, &ids, step, &document, &schemas, env, output)
+            run_plugins(&home, &rt, &ids, step, input, &schemas, env, output)
         }
     }
 }
@@ -295,6 +306,51 @@ fn palette_transport(env: &str, globals: &Globals) -> anyhow::Result<ClientTrans
     Ok(ClientTransport::new(clients)?)
 }
 
+/// What the plugins of a `plugin run` work on: a document, or for export the profile to fetch.
+enum Input {
+    Document(PathBuf),
+    Profile(types::ProfileRef),
+}
+
+fn input_of(
+    step: Step,
+    document: Option<PathBuf>,
+    profile: Option<String>,
+    uid: Option<String>,
+    env: Option<&str>,
+) -> anyhow::Result<Input> {
+    if matches!(step, Step::Export | Step::Import) && env.is_none() {
+        anyhow::bail!(
+            "--step {step} needs --env ENV: the environment to {step} the profile {}",
+            if step == Step::Export { "from" } else { "into" }
+        );
+    }
+    match (step, document) {
+        (Step::Export, _) => {
+            let (name, version) = match profile
+                .as_deref()
+                .map(|p| p.split_once('@').unwrap_or((p, "")))
+            {
+                Some((name, version)) => (
+                    name.to_string(),
+                    Some(version.to_string()).filter(|v| !v.is_empty()),
+                ),
+                None => (String::new(), None),
+            };
+            if name.is_empty() && uid.is_none() {
+                anyhow::bail!(
+                    "--step export needs the profile: --profile NAME[@VERSION] or --uid UID"
+                );
+            }
+            Ok(Input::Profile(types::ProfileRef { name, version, uid }))
+        }
+        (_, Some(document)) => Ok(Input::Document(document)),
+        (_, None) => anyhow::bail!(
+            "--step {step} works on a document: give --document FILE (--profile and --uid are for export)"
+        ),
+    }
+}
+
 fn failure_json(f: &PluginFailure) -> Value {
     json!({ "id": f.plugin, "version": f.version, "ok": false, "error": f.kind, "message": f.to_string() })
 }
@@ -305,20 +361,29 @@ fn run_plugins(
     rt: &Runtime,
     ids: &[String],
     step: Step,
-    document: &std::path::Path,
+    input: Input,
     schemas: &[String],
     env: Option<String>,
     output: Output,
 ) -> anyhow::Result<ExitCode> {
-    let mut doc = std::fs::read_to_string(document)
-        .map_err(|e| anyhow::anyhow!("cannot read the document {}: {e}", document.display()))?;
-    let packs = pack_metas(schemas)?;
+    let (mut doc, profile) = match input {
+        Input::Document(path) => (
+            std::fs::read_to_string(&path)
+                .map_err(|e| anyhow::anyhow!("cannot read the document {}: {e}", path.display()))?,
+            None,
+        ),
+        Input::Profile(p) => (String::new(), Some(p)),
+    };
+    let mut packs = pack_metas(schemas)?;
+    // The environment a step reads from or writes to; both, as `plugin run` has one.
+    let env_name = env.clone().unwrap_or_default();
     let cx = types::Context {
         run_id: format!("{:016x}", rand::random::<u64>()),
         step: step.name().to_string(),
         source_env: env.clone(),
         target_env: env.clone(),
-        dry_run: true,
+        // Import is asked for by name: running it means writing.
+        dry_run: step != Step::Import,
     };
     let mut reports = Vec::new();
     let mut findings_all = Vec::new();
@@ -331,7 +396,11 @@ fn run_plugins(
     for entry in entries {
         let outcome = rt.load(&entry).and_then(|plugin| match step {
             Step::Mask => plugin.mask(&cx, &doc, &packs).map(|out| {
-                let masked: Vec<Value> = out.masked.iter().map(|m| json!({"pointer": m.pointer, "key": m.key, "rule": m.rule})).collect();
+                let masked: Vec<Value> = out
+                    .masked
+                    .iter()
+                    .map(|m| json!({"pointer": m.pointer, "key": m.key, "rule": m.rule}))
+                    .collect();
                 let summary = format!("masked {} value(s)", masked.len());
                 if let Some(masked) = out.document {
                     doc = masked;
@@ -350,15 +419,41 @@ fn run_plugins(
                     types::Decision::Deny(r) => ("deny", Some(r)),
                     types::Decision::NeedsReview(r) => ("needs-review", Some(r)),
                 };
-                (format!("{decision}{}", reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()), json!({"decision": decision, "reason": reason}))
+                (
+                    format!(
+                        "{decision}{}",
+                        reason
+                            .as_ref()
+                            .map(|r| format!(": {r}"))
+                            .unwrap_or_default()
+                    ),
+                    json!({"decision": decision, "reason": reason}),
+                )
             }),
-            Step::Export | Step::Import => Err(PluginFailure {
-                plugin: entry.manifest.id.clone(),
-                version: entry.manifest.version.to_string(),
-                step: step.name().into(),
-                kind: crate::runtime::FailureKind::Load {
-                    message: "`plugin run` tries offline steps (mask, validate, approve); export and import need an environment".into(),
-                },
+            Step::Export => {
+                let profile = profile.as_ref().expect("export has a profile reference");
+                plugin.export(&cx, &env_name, profile).map(|out| {
+                    let summary = format!(
+                        "exported {} bytes, {} pack schema(s)",
+                        out.document.len(),
+                        out.packs.len()
+                    );
+                    let list: Vec<Value> = out
+                        .packs
+                        .iter()
+                        .map(|p| json!({"name": p.name, "tag": p.tag, "fields": p.schema.len()}))
+                        .collect();
+                    doc = out.document;
+                    packs = out.packs;
+                    (summary, json!({ "packs": list }))
+                })
+            }
+            Step::Import => plugin.import(&cx, &env_name, &doc).map(|out| {
+                let list: Vec<Value> = out.findings.iter().map(finding_json).collect();
+                (
+                    format!("imported as {}", out.uid),
+                    json!({ "uid": out.uid, "findings": list }),
+                )
             }),
         });
         match outcome {
@@ -383,10 +478,10 @@ fn run_plugins(
         Output::Json => println!(
             "{}",
             serde_json::to_string_pretty(
-                &json!({ "step": step, "plugins": reports, "document": (step == Step::Mask).then_some(&doc) })
+                &json!({ "step": step, "plugins": reports, "document": matches!(step, Step::Mask | Step::Export).then_some(&doc) })
             )?
         ),
-        Output::Table if step == Step::Mask => println!("{doc}"),
+        Output::Table if matches!(step, Step::Mask | Step::Export) => println!("{doc}"),
         Output::Table => {}
     }
     Ok(if failed {
@@ -402,5 +497,16 @@ fn finding_json(f: &types::Finding) -> Value {
         types::Severity::Warning => "warning",
         types::Severity::Error => "error",
     };
-    json!({ "severity": severity, "code": f.code, "message": f.message, "path": f.path, "hint": f.hint })
+    let subject = f.subject.as_ref().map(|s| {
+        let (kind, name) = match s {
+            types::Subject::Macro(n) => ("macro", n),
+            types::Subject::Variable(n) => ("variable", n),
+            types::Subject::Pack(n) => ("pack", n),
+            types::Subject::Registry(n) => ("registry", n),
+            types::Subject::Profile(n) => ("profile", n),
+        };
+        json!({ "kind": kind, "name": name })
+    });
+    json!({ "severity": severity, "code": f.code, "message": f.message, "path": f.path,
+            "yaml_path": f.yaml_path, "subject": subject, "hint": f.hint })
 }

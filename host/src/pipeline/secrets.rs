@@ -283,6 +283,7 @@ pub fn restore(document: &str, fills: &[Fill]) -> anyhow::Result<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::text;
     use super::*;
 
     const DOC: &str = r#"{"metadata":{"name":"p"},"spec":{"version":"1.0.0","template":{"packs":[
