@@ -809,12 +809,16 @@ async fn sandbox_seeds_every_pack_of_a_folder() {
         assert_eq!(hitachi.json()["tags"].as_array().unwrap().len(), 5);
         assert!(hitachi.text.contains("${password}"));
     } else {
-        // The seed folder's hello-universe holds two versions, one schema marking a password.
+        // The seed folder's hello-universe holds two versions; akuity-agent's schema marks a password.
         let hello = api
             .get("/v1/packs/hello-universe/registries/5e2031962f090e2d3d8a3290")
             .await;
         hello.expect(200);
         assert_eq!(hello.json()["tags"].as_array().unwrap().len(), 2);
-        assert!(hello.text.contains("${password}"));
+        let akuity = api
+            .get("/v1/packs/akuity-agent/registries/5e2031962f090e2d3d8a3290")
+            .await;
+        akuity.expect(200);
+        assert!(akuity.text.contains("${password}"));
     }
 }
