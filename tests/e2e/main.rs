@@ -5,6 +5,7 @@ mod client;
 mod credentials;
 mod credentials_leak;
 mod credentials_sandbox;
+mod migrate;
 mod plugins;
 mod sandbox_cli;
 // The sandbox's own test support (in-process servers, an HTTP helper); ferry's tests use part of it.

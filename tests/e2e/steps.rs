@@ -14,14 +14,14 @@ use crate::sandbox_support::{Api, Sandbox, ml_ops, small_profile};
 use crate::support::ferry;
 
 /// `ferry` with the passphrase that unlocks the test home.
-fn ferry_in(home: &Path) -> Command {
+pub fn ferry_in(home: &Path) -> Command {
     let mut cmd = ferry(home);
     cmd.env("PALETTE_ENCRYPTION_PASSWORD", PASSPHRASE);
     cmd
 }
 
 /// Runs ferry off the async runtime (the sandbox serves on it), feeding `stdin`.
-async fn run(mut cmd: Command, stdin: &str) -> (i32, String, String) {
+pub async fn run(mut cmd: Command, stdin: &str) -> (i32, String, String) {
     let stdin = stdin.to_string();
     tokio::task::spawn_blocking(move || {
         let mut child = cmd
@@ -48,7 +48,7 @@ async fn run(mut cmd: Command, stdin: &str) -> (i32, String, String) {
 }
 
 /// Stores environment `env` for `sandbox` (tenant acme, tenant scope) with the key of `role`.
-async fn login(home: &Path, env: &str, sandbox: &Sandbox, role: Role) {
+pub async fn login(home: &Path, env: &str, sandbox: &Sandbox, role: Role) {
     let key = sandbox
         .running
         .tenant("acme")
@@ -81,7 +81,7 @@ async fn step(home: &Path, id: &str, step: &str, env: &str, args: &[&str]) -> (i
     (code, report, err)
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path
@@ -97,7 +97,7 @@ async fn sandbox_export(api: &Api, uid: &str) -> String {
 }
 
 /// A sandbox seeded from a copy of sandbox/seed without `leave_out` (a pack folder).
-async fn sandbox_without(leave_out: &str) -> (Sandbox, tempfile::TempDir) {
+pub async fn sandbox_without(leave_out: &str) -> (Sandbox, tempfile::TempDir) {
     let seed = tempfile::tempdir().unwrap();
     let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sandbox/seed");
     for pack in std::fs::read_dir(&from).unwrap().map(|e| e.unwrap().path()) {

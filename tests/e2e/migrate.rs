@@ -1,0 +1,316 @@
+//! The main job as a user does it: `ferry migrate`, `ferry export` then `ferry import`, between
+//! two real sandboxes, with every built-in step running as a plugin.
+
+use std::path::Path;
+
+use ferry_sandbox::Role;
+use serde_json::{Value, json};
+
+use crate::sandbox_support::{Api, Sandbox, ml_ops};
+use crate::steps::{ferry_in, login, run, sandbox_without, write};
+use crate::support::install_fixture;
+
+/// Imports `doc` into `sandbox` (tenant acme, tenant scope); its uid.
+async fn seed(sandbox: &Sandbox, doc: &Value) -> String {
+    sandbox.admin().import(doc).await
+}
+
+/// The profiles of the admin's scope, as `name@version`.
+async fn profiles(api: &Api) -> Vec<String> {
+    let list = api.get("/v1/dashboard/clusterprofiles/metadata").await.json();
+    let mut out: Vec<String> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}@{}",
+                p["metadata"]["name"].as_str().unwrap(),
+                p["spec"]["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+async fn ferry_run(home: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = ferry_in(home);
+    cmd.args(args);
+    run(cmd, "").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ml_ops_migrates_once_its_missing_pack_exists_and_a_rerun_is_a_no_op() {
+    let home = tempfile::tempdir().unwrap();
+    let source = Sandbox::start().await;
+    seed(&source, &ml_ops()).await;
+    let (lacking, _seed) = sandbox_without("istio-1.6.2").await;
+    let complete = Sandbox::start().await;
+    login(home.path(), "src", &source, Role::Admin).await;
+    login(home.path(), "lacking", &lacking, Role::Admin).await;
+    login(home.path(), "dst", &complete, Role::Admin).await;
+
+    // The target lacks istio 1.6.2: reported, exit 3, nothing created.
+    let (code, out, err) = ferry_run(
+        home.path(),
+        &["migrate", "--from", "src", "--to", "lacking", "ML Ops@1.0.0", "--output", "json"],
+    )
+    .await;
+    assert_eq!(code, 3, "{err}");
+    let findings: Value = serde_json::from_str(&out).unwrap();
+    let missing: Vec<&Value> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "pack-missing")
+        .collect();
+    assert_eq!(missing.len(), 1, "{out}");
+    assert_eq!(missing[0]["pack"], "istio@1.6.2");
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert!(profiles(&lacking.admin()).await.is_empty());
+
+    // Where it exists: imported, read back, verified.
+    let (code, _, err) = ferry_run(
+        home.path(),
+        &["migrate", "--from", "src", "--to", "dst", "ML Ops@1.0.0"],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    for step in ["export", "mask", "validate", "import", "verify"] {
+        assert!(err.contains(step), "no {step} line in:\n{err}");
+    }
+    assert!(err.contains("value(s) as sent"), "{err}");
+    assert_eq!(profiles(&complete.admin()).await, ["ML Ops@1.0.0"]);
+
+    // Again: already there, as sent; nothing new.
+    let (code, _, err) = ferry_run(
+        home.path(),
+        &["migrate", "--from", "src", "--to", "dst", "ML Ops"],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("nothing to do"), "{err}");
+    assert_eq!(profiles(&complete.admin()).await, ["ML Ops@1.0.0"]);
+}
+
+const DB_PASSWORD: &str = "s3cr3t-db-Pa55";
+const AUTH_TOKEN: &str = "tok-9f8e7d6c5b4a39281716";
+const STRING_DATA: &str = "manifest-pass-42";
+const VAR_TOKEN: &str = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB";
+const AKUITY_KEY: &str = "ak-live-0123456789";
+const SENSITIVE: &str = "sensitive-var-value";
+
+/// A profile with secrets in each kind of place: a schema-marked password (Palette withholds it),
+/// a value no schema marks, a Kubernetes Secret in a manifest, a variable's default, a sensitive
+/// variable (Palette withholds it), and a macro.
+fn secretive() -> Value {
+    json!({
+        "metadata": { "name": "web-stack", "labels": { "team": "web" } },
+        "spec": {
+            "version": "1.2.0",
+            "template": { "type": "add-on", "cloudType": "all", "packs": [
+                { "name": "hello-universe", "type": "oci", "layer": "addon", "version": "1.3.1", "tag": "1.3.1",
+                  "values": format!("pack:\n  namespace: hello # keep this comment\napi:\n  dbPassword: {DB_PASSWORD}\n  authToken: \"{AUTH_TOKEN}\"\n  region: '{{{{.spectro.macro.region}}}}'\n"),
+                  "registry": { "metadata": { "uid": "x", "name": "Palette Registry", "kind": "oci", "isPrivate": false } } },
+                { "name": "akuity-agent", "type": "spectro", "layer": "addon", "version": "0.30.0", "tag": "0.30.0",
+                  "values": format!("charts:\n  akuity-agent:\n    akuityApiKeySecret: \"{AKUITY_KEY}\"\n"),
+                  "registry": { "metadata": { "uid": "y", "name": "Public Repo", "kind": "pack", "isPrivate": false } } },
+                { "name": "creds", "type": "manifest", "layer": "addon", "version": "1.0.0",
+                  "manifests": [{ "name": "db", "content": format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: {STRING_DATA}\n") }] }
+            ]},
+            "variables": [
+                { "name": "git_token", "defaultValue": VAR_TOKEN, "format": "string" },
+                { "name": "admin_pw", "defaultValue": SENSITIVE, "isSensitive": true, "format": "string" }
+            ]
+        }
+    })
+}
+
+fn assert_no_secret(what: &str, text: &str) {
+    for secret in [DB_PASSWORD, AUTH_TOKEN, STRING_DATA, VAR_TOKEN, AKUITY_KEY, SENSITIVE] {
+        assert!(!text.contains(secret), "{secret} in clear in {what}:\n{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_in_every_place_arrive_and_never_sit_in_clear() {
+    let home = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let source = Sandbox::start().await;
+    let target = Sandbox::start().await;
+    source
+        .admin()
+        .post(
+            &format!("/v1/tenants/{}/macros", source.running.tenant("acme").unwrap().uid),
+            &json!({"macros": [{"name": "region", "value": "eu-west-1"}]}),
+        )
+        .await
+        .expect(201);
+    seed(&source, &secretive()).await;
+    login(home.path(), "src", &source, Role::Admin).await;
+    login(home.path(), "dst", &target, Role::Admin).await;
+
+    // Export: refused while the secrets have nowhere to go; nothing written.
+    let doc = work.path().join("web.json");
+    let bundle = work.path().join("web.secrets");
+    let doc_s = doc.to_str().unwrap();
+    let (code, _, err) = ferry_run(home.path(), &["export", "web-stack@1.2.0", "--env", "src", "-o", doc_s]).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("--secrets-out"), "{err}");
+    assert!(!doc.exists());
+
+    let (code, out, err) = ferry_run(
+        home.path(),
+        &["-vv", "export", "web-stack@1.2.0", "--env", "src", "-o", doc_s, "--secrets-out", bundle.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_no_secret("export's output", &(out + &err));
+    let masked = std::fs::read_to_string(&doc).unwrap();
+    assert_no_secret("the masked document", &masked);
+    assert!(masked.contains("# keep this comment"), "{masked}");
+    assert_no_secret("the bundle", &std::fs::read_to_string(&bundle).unwrap());
+    let template = std::fs::read_to_string(work.path().join("web.json.secrets.yaml")).unwrap();
+    assert!(template.contains("akuity-agent:charts.akuity-agent.akuityApiKeySecret"), "{template}");
+    assert!(template.contains("var.admin_pw"), "{template}");
+
+    // Import: the target lacks the macro; reported, then created from the bundle.
+    let (code, out, err) = ferry_run(
+        home.path(),
+        &["import", doc_s, "--env", "dst", "--secrets", bundle.to_str().unwrap(), "--output", "json",
+          "--set", &format!("akuity-agent:charts.akuity-agent.akuityApiKeySecret={AKUITY_KEY}"),
+          "--set", &format!("var.admin_pw={SENSITIVE}")],
+    )
+    .await;
+    assert_eq!(code, 3, "{err}");
+    assert!(out.contains("\"macro\": \"region\""), "{out}");
+    assert!(profiles(&target.admin()).await.is_empty());
+
+    // A dry run with --create-macros creates nothing.
+    let import = |extra: &'static [&'static str]| {
+        let mut args = vec![
+            "-vv".to_string(), "import".into(), doc_s.into(), "--env".into(), "dst".into(),
+            "--secrets".into(), bundle.to_str().unwrap().into(), "--create-macros".into(),
+            "--set".into(), format!("akuity-agent:charts.akuity-agent.akuityApiKeySecret={AKUITY_KEY}"),
+            "--set".into(), format!("var.admin_pw={SENSITIVE}"),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let args = import(&["--dry-run"]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = ferry_run(home.path(), &refs).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("would create region"), "{err}");
+    assert_no_secret("a dry run's output", &(out + &err));
+    assert!(profiles(&target.admin()).await.is_empty());
+    let macros = target.admin().get("/v1/clusterprofiles/macros").await.json();
+    assert_eq!(macros["macros"], json!([]));
+
+    // For real: macros created, every secret back, verified.
+    let args = import(&[]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = ferry_run(home.path(), &refs).await;
+    assert_eq!(code, 0, "{err}");
+    assert_no_secret("import's output", &(out + &err));
+    assert!(err.contains("created region"), "{err}");
+    assert!(err.contains("verify"), "{err}");
+    assert_eq!(profiles(&target.admin()).await, ["web-stack@1.2.0"]);
+    let uid = crate::migrate::uid_of(&target.admin(), "web-stack").await;
+    let arrived = target
+        .admin()
+        .get(&format!("/v1/clusterprofiles/{uid}/export?format=json"))
+        .await
+        .text;
+    // What the target hands out in clear arrived exactly; the rest it masks on read.
+    for secret in [DB_PASSWORD, AUTH_TOKEN, STRING_DATA, VAR_TOKEN] {
+        assert!(arrived.contains(secret), "{secret} did not arrive:\n{arrived}");
+    }
+    assert!(arrived.contains("# keep this comment"));
+
+    // No file ferry wrote holds a secret in clear (its home included).
+    for dir in [home.path(), work.path()] {
+        for entry in walk(dir) {
+            if let Ok(text) = std::fs::read_to_string(&entry) {
+                assert_no_secret(&entry.display().to_string(), &text);
+            }
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+pub async fn uid_of(api: &Api, name: &str) -> String {
+    let list = api.get("/v1/dashboard/clusterprofiles/metadata").await.json();
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["metadata"]["name"] == name)
+        .map(|p| p["metadata"]["uid"].as_str().unwrap().to_string())
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conflicts_and_an_approval_gate() {
+    let home = tempfile::tempdir().unwrap();
+    let source = Sandbox::start().await;
+    let target = Sandbox::start().await;
+    let small = crate::sandbox_support::small_profile("svc", "replicas: 1\n");
+    seed(&source, &small).await;
+    let mut changed = small.clone();
+    changed["spec"]["template"]["packs"][0]["values"] = json!("replicas: 3\n");
+    seed(&target, &changed).await;
+    login(home.path(), "src", &source, Role::Admin).await;
+    login(home.path(), "dst", &target, Role::Admin).await;
+    let migrate = |extra: &[&str]| {
+        let mut a = vec!["migrate", "--from", "src", "--to", "dst", "svc@1.0.0"];
+        a.extend_from_slice(extra);
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let go = |args: Vec<String>| {
+        let home = home.path().to_path_buf();
+        async move {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            ferry_run(&home, &refs).await
+        }
+    };
+
+    let (code, _, err) = go(migrate(&[])).await;
+    assert_eq!(code, 3, "fail is the default: {err}");
+    assert!(err.contains("name-taken") || err.contains("already"), "{err}");
+    let (code, _, err) = go(migrate(&["--on-conflict", "skip"])).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("skipped"), "{err}");
+    let (code, _, err) = go(migrate(&["--on-conflict", "bump-patch"])).await;
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = go(migrate(&["--on-conflict", "bump-minor"])).await;
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = go(migrate(&["--on-conflict", "rename=svc-copy"])).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        profiles(&target.admin()).await,
+        ["svc-copy@1.0.0", "svc@1.0.0", "svc@1.0.1", "svc@1.1.0"]
+    );
+
+    // An organization's approver denies: its reason, exit 4, nothing created.
+    let (code, _, err) = install_fixture(home.path(), "ferry_plugin_ticket_gate", "ticket-gate", "steps = [\"approve\"]\ncontract = \"1.0.0\"\ncapabilities = []\n");
+    assert_eq!(code, 0, "{err}");
+    let policy = write(home.path(), "policy.toml", "[steps]\napprove = [\"ticket-gate\"]\n");
+    let (code, _, err) = go(migrate(&["--on-conflict", "rename=svc-gated", "--policy", policy.to_str().unwrap()])).await;
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("no change-ticket label"), "{err}");
+    assert!(!profiles(&target.admin()).await.contains(&"svc-gated@1.0.0".to_string()));
+}
