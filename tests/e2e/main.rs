@@ -1,5 +1,6 @@
 //! End-to-end tests: they drive the real `ferry` binary against real sandbox servers on loopback.
 
+mod address_space;
 mod client;
 mod credentials;
 mod credentials_leak;

@@ -145,9 +145,7 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
         })
     })?;
 
-    let policy = rt.policy().plugin(&m.id);
-    let limits =
-        Limits::default().with(&[&m.limits, &policy.map(|p| p.limits).unwrap_or_default()]);
+    let limits = rt.policy().limits(m);
     let setup = CallSetup {
         plugin: m.id.clone(),
         limits,
