@@ -46,6 +46,12 @@
 //!   project's profiles and the tenant's. A project of another tenant, or none: 404 `ResourceNotFound`.
 //!   Name+version must be unique within the scope a profile is created in (409
 //!   `ClusterProfileAlreadyExists`).
+//! - Registries: the seeded ones are `system` scope, seen by every tenant. `POST /v1/registries/pack|helm`
+//!   creates a `tenant` registry (`spec.scope` absent or `tenant`; `system`: 400) that only its tenant
+//!   lists; its name must be free among the registries that tenant sees (409 `RegistryAlreadyExists`).
+//!   `GET /v1/registries/metadata?scope=system|tenant|all` (default `all`) filters by scope.
+//! - `export?format=yaml` is plain block YAML: keys and strings unquoted unless quoting is what keeps
+//!   them strings; multi-line text as `|` literal blocks.
 //! - Lists with `listmeta` page at 50 (`limit` may lower it); `listmeta.continue` is an opaque token, empty
 //!   on the last page; `offset` is the next page's offset, `count` the total. `GET
 //!   /v1/dashboard/clusterprofiles/metadata` has no `listmeta` in the contract and returns every item.

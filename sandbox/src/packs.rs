@@ -27,6 +27,8 @@ pub struct Registry {
     pub is_private: bool,
     pub is_default: bool,
     pub created: String,
+    /// The tenant that created it; `None` for the system registries every tenant sees.
+    pub owner: Option<String>,
 }
 
 impl Registry {
@@ -39,7 +41,17 @@ impl Registry {
             is_private: r.get(4)?,
             is_default: r.get(5)?,
             created: r.get(6)?,
+            owner: Some(r.get::<_, String>(7)?).filter(|o| !o.is_empty()),
         })
+    }
+
+    /// Palette's `scope` of a registry: `tenant` for one a tenant created, else `system`.
+    pub fn scope(&self) -> &'static str {
+        if self.owner.is_some() {
+            "tenant"
+        } else {
+            "system"
+        }
     }
 
     /// `v1PackRegistryMetadata`, as a document's `registry.metadata` and `matchingRegistries` hold it.
@@ -49,7 +61,7 @@ impl Registry {
 
     fn object_meta(&self) -> Value {
         json!({ "name": self.name, "uid": self.uid, "creationTimestamp": self.created,
-                "lastModifiedTimestamp": self.created, "annotations": { "scope": "system" } })
+                "lastModifiedTimestamp": self.created, "annotations": { "scope": self.scope() } })
     }
 
     fn sync_status(&self) -> Value {
@@ -58,14 +70,49 @@ impl Registry {
     }
 }
 
-const REGISTRY_COLUMNS: &str = "uid, name, kind, endpoint, is_private, is_default, created";
+const REGISTRY_COLUMNS: &str = "uid, name, kind, endpoint, is_private, is_default, created, owner";
 
-pub fn registries(conn: &Connection, kind: Option<&str>) -> rusqlite::Result<Vec<Registry>> {
+/// Which registries a listing shows, besides those of the caller's tenant (`?scope=` of the metadata).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    System,
+    Tenant,
+    All,
+}
+
+impl Scope {
+    fn parse(text: Option<&str>) -> ApiResult<Scope> {
+        match text.filter(|s| !s.is_empty()) {
+            None | Some("all") => Ok(Scope::All),
+            Some("system") => Ok(Scope::System),
+            Some("tenant") => Ok(Scope::Tenant),
+            Some(other) => Err(ApiError::bad_request(format!(
+                "scope must be system, tenant or all; got '{other}'"
+            ))),
+        }
+    }
+}
+
+/// The registries `tenant` sees: the system ones and its own (never another tenant's), of `kind` if given.
+pub fn registries(
+    conn: &Connection,
+    kind: Option<&str>,
+    tenant: &str,
+    scope: Scope,
+) -> rusqlite::Result<Vec<Registry>> {
     let sql = format!(
-        "SELECT {REGISTRY_COLUMNS} FROM registries WHERE (?1 IS NULL OR kind = ?1) ORDER BY seq, created, name"
+        "SELECT {REGISTRY_COLUMNS} FROM registries WHERE (?1 IS NULL OR kind = ?1)
+           AND ((owner = '' AND ?3 <> 'tenant') OR (owner = ?2 AND ?3 <> 'system'))
+         ORDER BY seq, created, name"
     );
+    let scope = match scope {
+        Scope::System => "system",
+        Scope::Tenant => "tenant",
+        Scope::All => "all",
+    };
     let mut stmt = conn.prepare(&sql)?;
-    stmt.query_map([kind], Registry::from_row)?.collect()
+    stmt.query_map(params![kind, tenant, scope], Registry::from_row)?
+        .collect()
 }
 
 pub fn registry(conn: &Connection, uid: &str) -> rusqlite::Result<Option<Registry>> {
@@ -222,7 +269,8 @@ pub fn resolve_doc_pack(
     let kind = field("kind").unwrap_or_else(|| kind_for_type(super::document::pack_type(pack)));
     let candidates = match field("name") {
         Some(reg_name) => matching_registries(conn, reg_name, kind, name, version)?,
-        None if meta.is_none() => registries(conn, Some(kind))?,
+        // Packs live in the system registries; a tenant's own registries are empty.
+        None if meta.is_none() => registries(conn, Some(kind), "", Scope::System)?,
         None => Vec::new(),
     };
     for reg in candidates {
@@ -245,13 +293,18 @@ fn all_packs(conn: &Connection) -> rusqlite::Result<Vec<Pack>> {
 pub async fn registries_metadata(
     State(state): State<Shared>,
     Extension(p): Extension<Principal>,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
     p.require(roles::REGISTRY_LIST)?;
-    let items = state.store.read(|c| Ok(registries(c, None)?)).await?;
+    let scope = Scope::parse(params.get("scope"))?;
+    let items = state
+        .store
+        .read(move |c| Ok(registries(c, None, &p.tenant_uid, scope)?))
+        .await?;
     let items: Vec<Value> = items
         .iter()
         .map(|r| {
-            json!({ "uid": r.uid, "name": r.name, "kind": r.kind, "scope": "system",
+            json!({ "uid": r.uid, "name": r.name, "kind": r.kind, "scope": r.scope(),
                          "isPrivate": r.is_private, "isDefault": r.is_default })
         })
         .collect();
@@ -260,9 +313,10 @@ pub async fn registries_metadata(
 
 async fn list_kind(state: &Shared, p: &Principal, kind: &'static str) -> ApiResult<Vec<Registry>> {
     p.require(roles::REGISTRY_LIST)?;
+    let tenant = p.tenant_uid.clone();
     state
         .store
-        .read(move |c| Ok(registries(c, Some(kind))?))
+        .read(move |c| Ok(registries(c, Some(kind), &tenant, Scope::All)?))
         .await
 }
 
@@ -286,7 +340,7 @@ pub async fn pack_registries(
         .iter()
         .map(|r| json!({
             "apiVersion": "v1", "kind": "PackRegistry", "metadata": r.object_meta(),
-            "spec": { "name": r.name, "endpoint": r.endpoint, "private": r.is_private, "scope": "system",
+            "spec": { "name": r.name, "endpoint": r.endpoint, "private": r.is_private, "scope": r.scope(),
                       "registryUid": r.uid, "auth": auth_none() },
             "status": { "packSyncStatus": r.sync_status() },
         }))
@@ -306,7 +360,7 @@ pub async fn pack_registries_summary(
         .map(|r| {
             json!({
                 "metadata": r.object_meta(),
-                "spec": { "endpoint": r.endpoint, "private": r.is_private, "scope": "system" },
+                "spec": { "endpoint": r.endpoint, "private": r.is_private, "scope": r.scope() },
                 "status": { "sync": r.sync_status() },
             })
         })
@@ -325,7 +379,7 @@ pub async fn helm_registries(
         .iter()
         .map(|r| json!({
             "apiVersion": "v1", "kind": "HelmRegistry", "metadata": r.object_meta(),
-            "spec": { "name": r.name, "endpoint": r.endpoint, "isPrivate": r.is_private, "scope": "system",
+            "spec": { "name": r.name, "endpoint": r.endpoint, "isPrivate": r.is_private, "scope": r.scope(),
                       "registryUid": r.uid, "auth": auth_none() },
             "status": { "helmSyncStatus": r.sync_status() },
         }))
@@ -345,7 +399,7 @@ pub async fn helm_registries_summary(
         .map(|r| {
             json!({
                 "metadata": r.object_meta(),
-                "spec": { "endpoint": r.endpoint, "isPrivate": r.is_private, "scope": "system" },
+                "spec": { "endpoint": r.endpoint, "isPrivate": r.is_private, "scope": r.scope() },
                 "status": { "sync": r.sync_status() },
             })
         })
@@ -363,7 +417,7 @@ pub async fn oci_registries(
         .iter()
         .map(|r| json!({
             "metadata": r.object_meta(),
-            "spec": { "endpoint": r.endpoint, "isPrivate": r.is_private, "scope": "system",
+            "spec": { "endpoint": r.endpoint, "isPrivate": r.is_private, "scope": r.scope(),
                       "providerType": "pack", "registryType": "basic", "containsSpectroManifest": true },
             "status": { "sync": r.sync_status() },
         }))
@@ -371,38 +425,59 @@ pub async fn oci_registries(
     Ok(Json(json!({ "items": items })))
 }
 
-async fn create_registry(
-    state: Shared,
-    p: Principal,
+/// What a create request asks for.
+struct NewRegistry<'a> {
     kind: &'static str,
-    name: Option<&str>,
-    endpoint: Option<&str>,
+    name: Option<&'a str>,
+    endpoint: Option<&'a str>,
     private: bool,
-) -> ApiResult<Response> {
+    scope: Option<&'a str>,
+}
+
+/// Creates a registry of the caller's tenant: only that tenant sees it. System registries are the
+/// operator's (seeded), so a request for `scope: system` is refused rather than silently demoted.
+async fn create_registry(state: Shared, p: Principal, new: NewRegistry<'_>) -> ApiResult<Response> {
     p.require(roles::REGISTRY_CREATE)?;
-    let name = name
+    let kind = new.kind;
+    let name = new
+        .name
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .ok_or_else(|| ApiError::bad_request("the registry name is required"))?
         .to_string();
-    let endpoint = endpoint
+    let endpoint = new
+        .endpoint
         .map(str::trim)
         .filter(|e| !e.is_empty())
         .ok_or_else(|| ApiError::bad_request("spec.endpoint is required"))?
         .to_string();
+    match new.scope.filter(|s| !s.is_empty()) {
+        None | Some("tenant") => {}
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "spec.scope '{other}': a tenant creates registries of scope 'tenant' only"
+            )));
+        }
+    }
+    let private = new.private;
+    let tenant = p.tenant_uid.clone();
     let uid = state
         .store
         .write(move |tx| {
-            let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM registries", [], |r| r.get(0))?;
-            let uid = new_uid();
-            let inserted = tx.execute(
-                "INSERT OR IGNORE INTO registries (uid, name, kind, endpoint, is_private, is_default, created, seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)",
-                params![uid, name, kind, endpoint, private, now_rfc3339(), seq],
-            )?;
-            if inserted == 0 {
+            // A name is taken when a registry this tenant sees has it; other tenants' names are theirs.
+            let taken = registries(tx, Some(kind), &tenant, Scope::All)?
+                .iter()
+                .any(|r| r.name == name);
+            if taken {
                 return Err(ApiError::conflict("RegistryAlreadyExists", format!("a {kind} registry named '{name}' exists")));
             }
+            let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM registries", [], |r| r.get(0))?;
+            let uid = new_uid();
+            tx.execute(
+                "INSERT INTO registries (uid, name, kind, endpoint, is_private, is_default, created, seq, owner)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8)",
+                params![uid, name, kind, endpoint, private, now_rfc3339(), seq, tenant],
+            )?;
             Ok(uid)
         })
         .await?;
@@ -420,12 +495,17 @@ pub async fn create_pack_registry(
         .pointer("/metadata/name")
         .or_else(|| body.pointer("/spec/name"))
         .and_then(Value::as_str);
-    let endpoint = body.pointer("/spec/endpoint").and_then(Value::as_str);
-    let private = body
-        .pointer("/spec/private")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    create_registry(state, p, "pack", name, endpoint, private).await
+    let new = NewRegistry {
+        kind: "pack",
+        name,
+        endpoint: body.pointer("/spec/endpoint").and_then(Value::as_str),
+        private: body
+            .pointer("/spec/private")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        scope: body.pointer("/spec/scope").and_then(Value::as_str),
+    };
+    create_registry(state, p, new).await
 }
 
 /// `POST /v1/registries/helm` with `v1HelmRegistryEntity`: an empty Helm registry.
@@ -439,12 +519,17 @@ pub async fn create_helm_registry(
         .pointer("/metadata/name")
         .or_else(|| body.pointer("/spec/name"))
         .and_then(Value::as_str);
-    let endpoint = body.pointer("/spec/endpoint").and_then(Value::as_str);
-    let private = body
-        .pointer("/spec/isPrivate")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    create_registry(state, p, "helm", name, endpoint, private).await
+    let new = NewRegistry {
+        kind: "helm",
+        name,
+        endpoint: body.pointer("/spec/endpoint").and_then(Value::as_str),
+        private: body
+            .pointer("/spec/isPrivate")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        scope: body.pointer("/spec/scope").and_then(Value::as_str),
+    };
+    create_registry(state, p, new).await
 }
 
 // ---- packs ----
@@ -531,7 +616,12 @@ pub async fn search_packs(
     let filter = spec.get("filter").cloned().unwrap_or(Value::Null);
     let (packs, regs) = state
         .store
-        .read(|c| Ok((all_packs(c)?, registries(c, None)?)))
+        .read(move |c| {
+            Ok((
+                all_packs(c)?,
+                registries(c, None, &p.tenant_uid, Scope::All)?,
+            ))
+        })
         .await?;
     let reg_name: BTreeMap<&str, &str> = regs
         .iter()

@@ -209,7 +209,7 @@ fn seed_registries(tx: &Transaction<'_>, packs: &[PackFiles]) -> anyhow::Result<
     for (seq, reg) in REGISTRIES.iter().enumerate() {
         let existing: Option<String> = tx
             .query_row(
-                "SELECT uid FROM registries WHERE name = ?1 AND kind = ?2",
+                "SELECT uid FROM registries WHERE name = ?1 AND kind = ?2 AND owner = ''",
                 [reg.name, reg.kind],
                 |r| r.get(0),
             )

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS api_keys (
 CREATE TABLE IF NOT EXISTS registries (
     uid TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, endpoint TEXT NOT NULL,
     is_private INTEGER NOT NULL, is_default INTEGER NOT NULL, created TEXT NOT NULL,
-    seq INTEGER NOT NULL, UNIQUE (name, kind));
+    seq INTEGER NOT NULL, owner TEXT NOT NULL DEFAULT '', UNIQUE (name, kind, owner));
 CREATE TABLE IF NOT EXISTS packs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, uid TEXT NOT NULL UNIQUE,
     registry_uid TEXT NOT NULL REFERENCES registries(uid), name TEXT NOT NULL, version TEXT NOT NULL,
@@ -65,6 +65,7 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)
             .with_context(|| format!("cannot create the tables of {}", path.display()))?;
+        migrate(&conn).with_context(|| format!("cannot upgrade {}", path.display()))?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -117,6 +118,21 @@ impl Store {
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// Brings a database written by an older sandbox up to [`SCHEMA`].
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    // Registries gained `owner` ('' for system, else the creating tenant's uid). An older file keeps
+    // its UNIQUE (name, kind), so there two tenants cannot reuse a name; create_registry checks the rest.
+    let has_owner: bool = conn.query_row(
+        "SELECT COUNT(*) FROM pragma_table_info('registries') WHERE name = 'owner'",
+        [],
+        |r| r.get::<_, i64>(0).map(|n| n > 0),
+    )?;
+    if !has_owner {
+        conn.execute_batch("ALTER TABLE registries ADD COLUMN owner TEXT NOT NULL DEFAULT ''")?;
+    }
+    Ok(())
 }
 
 /// Reads a value of the `meta` table.

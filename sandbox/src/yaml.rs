@@ -2,8 +2,9 @@
 //! into JSON values; `export?format=yaml` writes the document as YAML.
 //!
 //! Reading uses `saphyr-parser` events (anchors and aliases resolve to copies; tags are ignored, scalars
-//! resolve by YAML 1.2's core schema). Writing emits block style with double-quoted strings (JSON string
-//! escapes are valid YAML), and literal blocks for multi-line text so pack values stay readable.
+//! resolve by YAML 1.2's core schema). Writing emits plain block YAML as Palette's exports are: keys and
+//! strings plain where a reader (YAML 1.1 or 1.2) reads them back as the same string, double-quoted otherwise
+//! (JSON string escapes are valid YAML), and literal blocks for multi-line text so pack values stay readable.
 
 use std::collections::HashMap;
 
@@ -124,7 +125,7 @@ pub fn to_string(value: &Value) -> String {
 fn write_map(out: &mut String, map: &Map<String, Value>, indent: usize) {
     for (key, value) in map {
         out.push_str(&" ".repeat(indent));
-        out.push_str(&quote(key));
+        out.push_str(&plain_or_quoted(key));
         out.push(':');
         write_child(out, value, indent);
     }
@@ -164,16 +165,61 @@ fn write_inline(out: &mut String, value: &Value, indent: usize) {
         Value::Number(n) => out.push_str(&n.to_string()),
         Value::String(s) => match literal_block(s, indent) {
             Some(block) => out.push_str(&block),
-            None => out.push_str(&quote(s)),
+            None => out.push_str(&plain_or_quoted(s)),
         },
         Value::Array(_) => out.push_str("[]"),
         Value::Object(_) => out.push_str("{}"),
     }
 }
 
-/// A double-quoted scalar (a JSON string is a valid one).
-fn quote(s: &str) -> String {
-    Value::String(s.to_string()).to_string()
+/// `s` as a plain scalar when that reads back as this string, else double-quoted (a JSON string is a
+/// valid one).
+fn plain_or_quoted(s: &str) -> String {
+    if is_plain_safe(s) {
+        s.to_string()
+    } else {
+        Value::String(s.to_string()).to_string()
+    }
+}
+
+/// Whether `s` can be written unquoted: no indicator that starts or breaks a plain scalar, and it
+/// resolves to a string under the core schema and under YAML 1.1's extra words (yes/no/on/off, dates,
+/// sexagesimals), which other readers of an export may use. Numeric-looking text stays plain only when
+/// it is a version like 1.2.0.
+fn is_plain_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    let chars_ok = s
+        .chars()
+        .all(|c| c == ' ' || c.is_ascii_graphic() || (!c.is_ascii() && c.is_alphanumeric()));
+    let starts_ok = !"-?:,[]{}#&*!|>'\"%@`.+~ ".contains(first);
+    let breaks = s.contains(": ") || s.contains(" #") || s.ends_with([':', ' ']);
+    let yaml11_word = matches!(
+        s.to_ascii_lowercase().as_str(),
+        "y" | "n" | "yes" | "no" | "on" | "off"
+    );
+    let numeric_ok = !first.is_ascii_digit() || is_version(s);
+    chars_ok
+        && starts_ok
+        && !breaks
+        && !yaml11_word
+        && numeric_ok
+        && scalar(s, ScalarStyle::Plain) == Value::String(s.to_string())
+}
+
+/// `1.2.0`, `0.30.0-rc1`: at least three dot-separated numbers, then an optional `-`/`+` suffix.
+fn is_version(s: &str) -> bool {
+    let core = s.split(['-', '+']).next().unwrap_or("");
+    let suffix_ok = s[core.len()..]
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'));
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() >= 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && suffix_ok
 }
 
 /// A `|` literal block for multi-line text, when the text survives one unchanged.
@@ -241,5 +287,43 @@ mod tests {
         });
         let text = to_string(&doc);
         assert_eq!(parse(&text).unwrap(), doc, "{text}");
+    }
+
+    #[test]
+    fn writes_plain_scalars_only_where_they_read_back_as_strings() {
+        let doc = json!({
+            "name": "ML Ops", "version": "1.2.0", "tag": "0.30.0-rc1", "num": "1", "f": "1.5",
+            "yes": "no", "null": "~", "t": "true", "date": "2001-12-14", "colon": "a: b",
+            "hash": "a #b", "dash": "- x", "empty": "", "inf": ".inf", "time": "1:20", "uid": "5e20319",
+            "x-vendor": "ok", "url": "https://a.b/c?d=e"
+        });
+        let text = to_string(&doc);
+        assert_eq!(parse(&text).unwrap(), doc, "{text}");
+        for plain in [
+            "name: ML Ops\n",
+            "version: 1.2.0\n",
+            "tag: 0.30.0-rc1\n",
+            "x-vendor: ok\n",
+            "url: https://a.b/c?d=e\n",
+        ] {
+            assert!(text.contains(plain), "{plain:?} in {text}");
+        }
+        for quoted in [
+            "num: \"1\"",
+            "f: \"1.5\"",
+            "\"yes\": \"no\"",
+            "\"null\": \"~\"",
+            "t: \"true\"",
+            "date: \"2001-12-14\"",
+            "colon: \"a: b\"",
+            "hash: \"a #b\"",
+            "dash: \"- x\"",
+            "empty: \"\"",
+            "inf: \".inf\"",
+            "time: \"1:20\"",
+            "uid: \"5e20319\"",
+        ] {
+            assert!(text.contains(quoted), "{quoted:?} in {text}");
+        }
     }
 }

@@ -3,4 +3,5 @@
 mod behaviour;
 mod contract;
 mod faults;
+mod fidelity;
 mod support;

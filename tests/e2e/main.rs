@@ -1,6 +1,8 @@
 //! End-to-end tests: they drive the real `ferry` binary against real sandbox servers on loopback.
 
+mod address_space;
 mod attack_server;
+mod cli_output;
 mod client;
 mod credentials;
 mod credentials_leak;

@@ -4,6 +4,8 @@
 //! one (fresh salt) and replaces the config in one atomic rename: a crash at any point leaves the old
 //! file (old passphrase) or the new one (new passphrase), never a mix.
 
+use super::exit;
+use crate::outln;
 use std::process::ExitCode;
 
 use super::Globals;
@@ -46,10 +48,10 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     crash_point("rotate:resealed");
     store.save(&lock, &config)?;
     let secrets = config.environments.len();
-    println!(
+    outln!(
         "Re-encrypted {secrets} secret{} under the new passphrase in {}.",
         if secrets == 1 { "" } else { "s" },
         store.path().display()
-    );
-    Ok(ExitCode::SUCCESS)
+    )?;
+    Ok(exit::success())
 }

@@ -5,6 +5,8 @@
 //! passphrase without touching Palette. Removing the last environment also forgets the passphrase
 //! check, so the next `ferry login` may choose a new passphrase (the way out of a lost one).
 
+use super::exit;
+use crate::outln;
 use std::process::ExitCode;
 
 use super::Globals;
@@ -39,8 +41,8 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
             config.select(Some(&name))?;
             config.current = Some(name.clone());
             store.save(&lock, &config)?;
-            println!("Now using {name:?}.");
-            Ok(ExitCode::SUCCESS)
+            outln!("Now using {name:?}.")?;
+            Ok(exit::success())
         }
         Command::Show { name } => {
             let config = store.load()?;
@@ -60,13 +62,13 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
                 config.passphrase_check = None;
             }
             store.save(&lock, &config)?;
-            println!("Removed {name:?} and its API key.");
+            outln!("Removed {name:?} and its API key.")?;
             if config.environments.is_empty() {
-                println!("No environment is left; the next `ferry login` chooses the passphrase.");
+                outln!("No environment is left; the next `ferry login` chooses the passphrase.")?;
             } else if config.current.is_none() {
-                println!("No environment is selected now: pick one with `ferry env use NAME`.");
+                outln!("No environment is selected now: pick one with `ferry env use NAME`.")?;
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(exit::success())
         }
     }
 }
@@ -74,10 +76,10 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
 fn list(store: &Store) -> anyhow::Result<ExitCode> {
     let config = store.load()?;
     if config.environments.is_empty() {
-        println!(
+        outln!(
             "No environment is stored. Add one with `ferry login --env NAME --endpoint URL --api-key-stdin`."
-        );
-        return Ok(ExitCode::SUCCESS);
+        )?;
+        return Ok(exit::success());
     }
     let rows: Vec<[String; 4]> = config
         .environments
@@ -101,7 +103,7 @@ fn list(store: &Store) -> anyhow::Result<ExitCode> {
         })
         .collect();
     print_table(&["", "NAME", "ENDPOINT", "SCOPE"], &rows)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(exit::success())
 }
 
 fn show(credentials: &Credentials, name: &str) -> anyhow::Result<ExitCode> {
@@ -117,23 +119,23 @@ fn show(credentials: &Credentials, name: &str) -> anyhow::Result<ExitCode> {
         .into_iter()
         .rev()
         .collect();
-    println!(
+    outln!(
         "name:      {name}{}",
         if config.current.as_deref() == Some(name) {
             " (current)"
         } else {
             ""
         }
-    );
-    println!("endpoint:  {}", env.endpoint);
-    println!("tenant:    {}", env.tenant_uid);
+    )?;
+    outln!("endpoint:  {}", env.endpoint)?;
+    outln!("tenant:    {}", env.tenant_uid)?;
     match &env.project {
-        Some(p) => println!("scope:     project {} ({})", p.name, p.uid),
-        None => println!("scope:     tenant"),
+        Some(p) => outln!("scope:     project {} ({})", p.name, p.uid)?,
+        None => outln!("scope:     tenant")?,
     }
     if env.insecure {
-        println!("tls:       certificate not verified (--insecure)");
+        outln!("tls:       certificate not verified (--insecure)")?;
     }
-    println!("api key:   ****{tail} (encrypted at rest)");
-    Ok(ExitCode::SUCCESS)
+    outln!("api key:   ****{tail} (encrypted at rest)")?;
+    Ok(exit::success())
 }

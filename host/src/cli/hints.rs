@@ -1,8 +1,44 @@
 //! What to do about the usual failures of a call to Palette, said for where the user stands: at
 //! `ferry login` the fix is a flag or a key on that command line; with a stored environment it is
 //! logging in to it again.
+//!
+//! A hint rides in the error's chain as a [`Hint`]; [`super::report`] leaves it out of the
+//! `error:`/`caused by:` lines and prints it last, as `hint: ...`.
 
 use crate::palette::{ClientError, ErrorCode};
+
+/// An error with what the user can do about it. It reads as its hint and leads to the error; the
+/// report skips it in the chain and prints the hint last.
+#[derive(Debug)]
+pub struct Hint {
+    text: String,
+    error: anyhow::Error,
+}
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::error::Error for Hint {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.error.as_ref())
+    }
+}
+
+/// `err`, carrying `hint` for the report; what failed stays the error's message.
+pub fn with_hint(err: impl Into<anyhow::Error>, hint: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Hint {
+        text: hint.into(),
+        error: err.into(),
+    })
+}
+
+/// Whether a link of an error chain is a hint.
+pub fn as_hint<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a Hint> {
+    cause.downcast_ref::<Hint>()
+}
 
 /// Where the failed call came from.
 pub enum Origin<'a> {
@@ -48,7 +84,7 @@ pub fn explain(err: ClientError, origin: Origin) -> anyhow::Error {
     let err = anyhow::Error::new(err);
     match (hint, origin) {
         (None, _) => err,
-        (Some(hint), Origin::Login { endpoint }) => err.context(format!("{hint} ({endpoint})")),
-        (Some(hint), Origin::Stored { .. }) => err.context(hint),
+        (Some(hint), Origin::Login { endpoint }) => with_hint(err, format!("{hint} ({endpoint})")),
+        (Some(hint), Origin::Stored { .. }) => with_hint(err, hint),
     }
 }

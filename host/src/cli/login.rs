@@ -5,6 +5,8 @@
 //! written. Without `--project` the environment works at tenant scope. Logging in again under the same
 //! name replaces the entry. The first environment stored becomes the current one.
 
+use super::exit;
+use crate::outln;
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -89,18 +91,18 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         Some(p) => format!("project {} ({})", p.name, p.uid),
         None => "tenant scope (use --project NAME to work in a project)".to_owned(),
     };
-    println!(
+    outln!(
         "{} {:?}: {}, tenant {}, {scope}.",
         if replaced { "Updated" } else { "Logged in to" },
         args.env,
         checked.endpoint,
         checked.tenant_uid
-    );
+    )?;
     if selected {
-        println!("{:?} is now the current environment.", args.env);
+        outln!("{:?} is now the current environment.", args.env)?;
     }
-    println!("Stored in {} (API key encrypted).", store.path().display());
-    Ok(ExitCode::SUCCESS)
+    outln!("Stored in {} (API key encrypted).", store.path().display())?;
+    Ok(exit::success())
 }
 
 struct Checked {

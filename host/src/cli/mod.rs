@@ -1,4 +1,7 @@
-//! The `ferry` command line: one module per command.
+//! The `ferry` command line: one module per command. Exit codes live in [`exit`]; everything
+//! printed to stdout goes through [`out`] (`outln!`), so a closed pipe ends a command quietly.
+// `println!` panics when the reader of stdout has gone: commands print with `outln!(...)?`.
+#![warn(clippy::print_stdout)]
 
 use std::process::ExitCode;
 
@@ -7,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 pub mod config;
 pub mod env;
+pub mod exit;
 pub mod export;
 pub mod findings;
 pub mod hints;
@@ -14,6 +18,7 @@ pub mod import;
 pub mod login;
 pub mod mask;
 pub mod migrate;
+pub mod out;
 pub mod plugin;
 pub mod profiles;
 pub mod sandbox;
@@ -25,7 +30,8 @@ pub mod validate;
 #[command(
     name = "ferry",
     version,
-    about = "Move Palette cluster profiles between environments"
+    about = "Move Palette cluster profiles between environments",
+    after_help = exit::HELP
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -101,18 +107,34 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of stdout has gone (`ferry ... | head`): it has what it wanted.
+        Err(err) if out::is_broken_pipe(&err) => exit::success(),
         Err(err) => {
             report(&err);
-            ExitCode::FAILURE
+            exit::failure()
         }
     }
 }
 
-/// Prints an error and its causes the way the user reads them: what failed, then why.
+/// Prints an error the way the user reads it: what failed, then why, then what to do about it.
 pub fn report(err: &anyhow::Error) {
-    eprintln!("error: {err}");
-    for cause in err.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+    let mut hints = Vec::new();
+    let mut lines = Vec::new();
+    for cause in err.chain() {
+        match hints::as_hint(cause) {
+            Some(hint) => hints.push(hint.to_string()),
+            None => lines.push(cause.to_string()),
+        }
+    }
+    for (i, line) in lines.iter().enumerate() {
+        if i == 0 {
+            eprintln!("error: {line}");
+        } else {
+            eprintln!("  caused by: {line}");
+        }
+    }
+    for hint in hints {
+        eprintln!("hint: {hint}");
     }
 }
 
@@ -127,6 +149,8 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour only for a person reading a terminal, not in a CI log or a file.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .without_time()
         .try_init();

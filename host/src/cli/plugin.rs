@@ -1,6 +1,8 @@
 //! `ferry plugin`: see which plugins run each step, install your own, and try one on a document.
 #![allow(clippy::result_large_err)] // see runtime/mod.rs: failures carry their report by value
 
+use super::exit;
+use crate::outln;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -87,11 +89,13 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         Command::Inspect { id, output } => inspect(&home, policy, &id, output),
         Command::Install { manifest } => {
             let entry = catalog::install(&home, &manifest)?;
-            println!(
+            outln!(
                 "installed {} {} (sha256 {}); it runs with no capabilities until the policy grants them",
-                entry.manifest.id, entry.manifest.version, entry.sha256
-            );
-            Ok(ExitCode::SUCCESS)
+                entry.manifest.id,
+                entry.manifest.version,
+                entry.sha256
+            )?;
+            Ok(exit::success())
         }
         Command::Remove { id } => {
             let entry = catalog::find(&home, &id)?;
@@ -101,8 +105,8 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
                 );
             };
             std::fs::remove_dir_all(&dir)?;
-            println!("removed {id}");
-            Ok(ExitCode::SUCCESS)
+            outln!("removed {id}")?;
+            Ok(exit::success())
         }
         Command::Run {
             ids,
@@ -180,7 +184,7 @@ fn list(home: &std::path::Path, policy: &Policy, output: Output) -> anyhow::Resu
         }));
     }
     match output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&items)?),
+        Output::Json => outln!("{}", serde_json::to_string_pretty(&items)?)?,
         Output::Table => {
             let header = [
                 "ID", "VERSION", "ORIGIN", "STEPS", "CONTRACT", "SHA256", "GRANTS",
@@ -188,7 +192,7 @@ fn list(home: &std::path::Path, policy: &Policy, output: Output) -> anyhow::Resu
             table::print_table(&header, &rows)?
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit::success())
 }
 
 fn inspect(
@@ -216,23 +220,23 @@ fn inspect(
             info["imports"] = json!(p.imports);
             info["exports"] = json!(p.exports);
             info["compiled_cache"] = json!(rt.cache().path_for(&p.sha256).display().to_string());
-            ExitCode::SUCCESS
+            exit::success()
         }
         Err(f) => {
             info["status"] = json!("refused");
             info["error"] = json!(f.to_string());
             info["error_kind"] = json!(f.kind.name());
-            ExitCode::FAILURE
+            exit::failure()
         }
     };
     match output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&info)?),
-        Output::Table => print_inspect(&info),
+        Output::Json => outln!("{}", serde_json::to_string_pretty(&info)?)?,
+        Output::Table => print_inspect(&info)?,
     }
     Ok(code)
 }
 
-fn print_inspect(info: &Value) {
+fn print_inspect(info: &Value) -> std::io::Result<()> {
     let text = |v: &Value| match v {
         Value::String(s) => s.clone(),
         Value::Null => "-".to_string(),
@@ -264,9 +268,10 @@ fn print_inspect(info: &Value) {
         "compiled_cache",
     ] {
         if let Some(v) = info.get(key) {
-            println!("{:<15} {}", format!("{key}:"), text(v));
+            outln!("{:<15} {}", format!("{key}:"), text(v))?;
         }
     }
+    Ok(())
 }
 
 /// Reads `PACK=FILE` schema arguments into pack metadata for the plugins.
@@ -475,20 +480,34 @@ fn run_plugins(
         }
     }
     match output {
-        Output::Json => println!(
+        Output::Json => outln!(
             "{}",
             serde_json::to_string_pretty(
                 &json!({ "step": step, "plugins": reports, "document": matches!(step, Step::Mask | Step::Export).then_some(&doc) })
             )?
-        ),
-        Output::Table if matches!(step, Step::Mask | Step::Export) => println!("{doc}"),
+        )?,
+        Output::Table if matches!(step, Step::Mask | Step::Export) => {
+            outln!("{}", for_reader(&doc))?
+        }
         Output::Table => {}
     }
     Ok(if failed {
-        ExitCode::FAILURE
+        exit::failure()
     } else {
-        ExitCode::SUCCESS
+        exit::success()
     })
+}
+
+/// The document as a person reads it: indented on a terminal; as it came (compact, the same bytes
+/// when nothing was masked) for a pipe or a file.
+fn for_reader(doc: &str) -> std::borrow::Cow<'_, str> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return doc.into();
+    }
+    serde_json::from_str::<Value>(doc)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .map_or(doc.into(), Into::into)
 }
 
 fn finding_json(f: &types::Finding) -> Value {

@@ -3,6 +3,8 @@
 //! `--project NAME` looks at another project of the same tenant than the one stored with the
 //! environment; `--project` with a tenant-scoped environment works the same way.
 
+use super::exit;
+use crate::outln;
 use std::process::ExitCode;
 
 use super::Globals;
@@ -54,7 +56,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
 
     match args.output {
         Output::Json => print_stdout(&format!("{}\n", serde_json::to_string_pretty(&profiles)?))?,
-        Output::Table if profiles.is_empty() => println!("No cluster profiles in {name:?}."),
+        Output::Table if profiles.is_empty() => outln!("No cluster profiles in {name:?}.")?,
         Output::Table => {
             let rows: Vec<[String; 5]> = profiles
                 .into_iter()
@@ -63,5 +65,5 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
             print_table(&["NAME", "VERSION", "UID", "TYPE", "SCOPE"], &rows)?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit::success())
 }

@@ -1,6 +1,7 @@
 //! `ferry sandbox serve`: a local Palette-compatible API server (see [`ferry_sandbox`] for the contract
 //! of its output and its behaviour).
 
+use super::exit;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,6 +18,20 @@ use ferry_sandbox::{
 pub struct Args {
     #[command(subcommand)]
     command: Command,
+    /// Keeps the global `-k/--encryption-passphrase` out of `sandbox` and its help: the sandbox never
+    /// unlocks credentials. Clap does not hand a global option to a subcommand that defines its own
+    /// of that id; this one is hidden and refuses any value.
+    #[arg(
+        short = 'k',
+        long = "encryption-passphrase",
+        hide = true,
+        value_parser = refuse_passphrase
+    )]
+    encryption_passphrase: Option<String>,
+}
+
+fn refuse_passphrase(_: &str) -> Result<String, String> {
+    Err("the sandbox uses no passphrase".into())
 }
 
 #[derive(clap::Subcommand)]
@@ -126,7 +141,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         tracing::info!("sandbox serving at {}; stop with Ctrl-C", running.url());
         wait_for_signal().await?;
         running.shutdown().await?;
-        Ok(ExitCode::SUCCESS)
+        Ok(exit::success())
     })
 }
 

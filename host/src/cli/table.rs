@@ -1,5 +1,4 @@
-//! Plain text for the terminal: tables with columns as wide as their widest cell, and stdout
-//! writes that end quietly when the reader has gone (`ferry ... | head`).
+//! Plain text for the terminal: tables with columns as wide as their widest cell.
 
 /// How a command prints what it found: for people, or for programs.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -41,14 +40,10 @@ pub fn render<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> Strin
     text
 }
 
-/// Writes `text` to stdout; a reader that went away (`ferry ... | head`) is not an error.
+/// Writes `text` to stdout through [`super::out`]: `BrokenPipe` when the reader has gone, which
+/// stops the command and exits quietly.
 pub fn print_stdout(text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
-    }
+    super::out::write(format_args!("{text}"))
 }
 
 #[cfg(test)]

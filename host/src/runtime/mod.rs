@@ -24,12 +24,13 @@ mod outbound;
 pub mod palette_access;
 pub mod plugin;
 pub mod policy;
+pub mod pool;
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Engine};
 
 pub use error::{FailureKind, PluginFailure};
 pub use host::PaletteTransport;
@@ -54,13 +55,18 @@ pub struct Runtime {
 type Linkers = HashMap<(bool, bool), Arc<Linker<State>>>;
 
 impl Runtime {
-    /// A runtime whose compiled cache lives in `<home>/cache`.
+    /// A runtime whose compiled cache lives in `<home>/cache`. Instance memory is sized for the
+    /// plugins known now (built-in and installed) under `policy`: see [`pool`].
     pub fn new(home: &Path, policy: Policy) -> anyhow::Result<Runtime> {
         let mut config = Config::new();
         config.epoch_interruption(true);
         config.wasm_component_model(true);
-        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool()));
-        let engine = Engine::new(&config)?;
+        let largest_memory = catalog::all(home)
+            .iter()
+            .map(|e| policy.limits(&e.manifest).0.memory_bytes())
+            .max()
+            .unwrap_or_default();
+        let engine = pool::engine(&mut config, largest_memory, pool::Pooling::from_env()?)?;
         start_epoch_ticker(&engine);
         let cache = ComponentCache::new(&engine, home.join("cache"));
         Ok(Runtime {
@@ -106,36 +112,6 @@ impl Runtime {
         plugin::load(self, entry)
     }
 }
-
-/// Instances come from a pool of pre-reserved slots, so a call does not map and unmap memory:
-/// that is most of what instantiation costs. Slots cover the largest memory a policy may grant
-/// (a 32-bit wasm memory, 4 GiB); a handful are enough as ferry runs few plugins at once.
-///
-/// After a call, the pages its memory touched are reset for the next one. Where Linux can report
-/// which pages were written (`PAGEMAP_SCAN`, 6.7+), up to [`KEEP_RESIDENT`] of them are zeroed in
-/// place and stay mapped: the next call takes no page faults. Elsewhere everything is given back
-/// to the kernel, since zeroing a fixed prefix costs more than the faults it saves.
-fn pool() -> PoolingAllocationConfig {
-    let keep_resident = if PoolingAllocationConfig::is_pagemap_scan_available() {
-        KEEP_RESIDENT
-    } else {
-        0
-    };
-    let mut pool = PoolingAllocationConfig::new();
-    pool.total_component_instances(32)
-        .total_core_instances(256)
-        .total_memories(32)
-        .total_tables(256)
-        .max_memory_size(4 << 30)
-        .pagemap_scan(Enabled::Auto)
-        .linear_memory_keep_resident(keep_resident)
-        .table_keep_resident(64 << 10);
-    pool
-}
-
-/// Per memory slot: the stack, static data and a few MiB of heap of a typical step (at most
-/// 128 MiB stays mapped across the 32 slots, and only once plugins have written that much).
-const KEEP_RESIDENT: usize = 4 << 20;
 
 /// Ticks the engine's epoch for the life of the process. The thread holds only a weak handle:
 /// it ends when the engine does.

@@ -147,9 +147,7 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
         })
     })?;
 
-    let policy = rt.policy().plugin(&m.id);
-    let (limits, ignored) =
-        Limits::default().resolve(&m.limits, &policy.map(|p| p.limits).unwrap_or_default());
+    let (limits, ignored) = rt.policy().limits(m);
     if !ignored.is_empty() {
         tracing::warn!(
             "plugin {} {} asks in its manifest for {}: a manifest may only lower limits, so it runs with timeout-ms = {}, memory-mib = {}, output-mib = {}; raise them in the policy under [plugins.{}] limits if you trust it",

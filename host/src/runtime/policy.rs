@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::catalog::{Entry, Origin};
-use super::limits::LimitOverrides;
-use super::manifest::{Capability, Step};
+use super::limits::{LimitOverrides, Limits};
+use super::manifest::{Capability, Manifest, Step};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -89,6 +89,16 @@ impl Policy {
             (None, Origin::BuiltIn) => requested.clone(),
             (None, Origin::Installed) => Vec::new(),
         }
+    }
+
+    /// The limits a plugin runs with: the defaults, lowered by what its manifest asks, then this
+    /// policy's; and what the manifest asked above the defaults (ignored: only a policy raises).
+    pub fn limits(&self, manifest: &Manifest) -> (Limits, Vec<String>) {
+        let policy = self
+            .plugin(&manifest.id)
+            .map(|p| p.limits)
+            .unwrap_or_default();
+        Limits::default().resolve(&manifest.limits, &policy)
     }
 
     pub fn plugin(&self, id: &str) -> Option<&PluginPolicy> {
