@@ -17,7 +17,10 @@ async fn seed(sandbox: &Sandbox, doc: &Value) -> String {
 
 /// The profiles of the admin's scope, as `name@version`.
 async fn profiles(api: &Api) -> Vec<String> {
-    let list = api.get("/v1/dashboard/clusterprofiles/metadata").await.json();
+    let list = api
+        .get("/v1/dashboard/clusterprofiles/metadata")
+        .await
+        .json();
     let mut out: Vec<String> = list["items"]
         .as_array()
         .unwrap()
@@ -54,7 +57,16 @@ async fn ml_ops_migrates_once_its_missing_pack_exists_and_a_rerun_is_a_no_op() {
     // The target lacks istio 1.6.2: reported, exit 3, nothing created.
     let (code, out, err) = ferry_run(
         home.path(),
-        &["migrate", "--from", "src", "--to", "lacking", "ML Ops@1.0.0", "--output", "json"],
+        &[
+            "migrate",
+            "--from",
+            "src",
+            "--to",
+            "lacking",
+            "ML Ops@1.0.0",
+            "--output",
+            "json",
+        ],
     )
     .await;
     assert_eq!(code, 3, "{err}");
@@ -113,7 +125,7 @@ fn secretive() -> Value {
                 { "name": "hello-universe", "type": "oci", "layer": "addon", "version": "1.3.1", "tag": "1.3.1",
                   "values": format!("pack:\n  namespace: hello # keep this comment\napi:\n  dbPassword: {DB_PASSWORD}\n  authToken: \"{AUTH_TOKEN}\"\n  region: '{{{{.spectro.macro.region}}}}'\n"),
                   "registry": { "metadata": { "uid": "x", "name": "Palette Registry", "kind": "oci", "isPrivate": false } } },
-                { "name": "akuity-agent", "type": "spectro", "layer": "addon", "version": "0.30.0", "tag": "0.30.0",
+                { "name": "akuity-agent", "type": "spectro", "layer": "addon", "version": "0.30.0-5.5.2026", "tag": "0.30.0-5.5.2026",
                   "values": format!("charts:\n  akuity-agent:\n    akuityApiKeySecret: \"{AKUITY_KEY}\"\n"),
                   "registry": { "metadata": { "uid": "y", "name": "Public Repo", "kind": "pack", "isPrivate": false } } },
                 { "name": "creds", "type": "manifest", "layer": "addon", "version": "1.0.0",
@@ -128,8 +140,18 @@ fn secretive() -> Value {
 }
 
 fn assert_no_secret(what: &str, text: &str) {
-    for secret in [DB_PASSWORD, AUTH_TOKEN, STRING_DATA, VAR_TOKEN, AKUITY_KEY, SENSITIVE] {
-        assert!(!text.contains(secret), "{secret} in clear in {what}:\n{text}");
+    for secret in [
+        DB_PASSWORD,
+        AUTH_TOKEN,
+        STRING_DATA,
+        VAR_TOKEN,
+        AKUITY_KEY,
+        SENSITIVE,
+    ] {
+        assert!(
+            !text.contains(secret),
+            "{secret} in clear in {what}:\n{text}"
+        );
     }
 }
 
@@ -142,11 +164,14 @@ async fn secrets_in_every_place_arrive_and_never_sit_in_clear() {
     source
         .admin()
         .post(
-            &format!("/v1/tenants/{}/macros", source.running.tenant("acme").unwrap().uid),
+            &format!(
+                "/v1/tenants/{}/macros",
+                source.running.tenant("acme").unwrap().uid
+            ),
             &json!({"macros": [{"name": "region", "value": "eu-west-1"}]}),
         )
         .await
-        .expect(201);
+        .expect(204);
     seed(&source, &secretive()).await;
     login(home.path(), "src", &source, Role::Admin).await;
     login(home.path(), "dst", &target, Role::Admin).await;
@@ -155,14 +180,28 @@ async fn secrets_in_every_place_arrive_and_never_sit_in_clear() {
     let doc = work.path().join("web.json");
     let bundle = work.path().join("web.secrets");
     let doc_s = doc.to_str().unwrap();
-    let (code, _, err) = ferry_run(home.path(), &["export", "web-stack@1.2.0", "--env", "src", "-o", doc_s]).await;
+    let (code, _, err) = ferry_run(
+        home.path(),
+        &["export", "web-stack@1.2.0", "--env", "src", "-o", doc_s],
+    )
+    .await;
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("--secrets-out"), "{err}");
     assert!(!doc.exists());
 
     let (code, out, err) = ferry_run(
         home.path(),
-        &["-vv", "export", "web-stack@1.2.0", "--env", "src", "-o", doc_s, "--secrets-out", bundle.to_str().unwrap()],
+        &[
+            "-vv",
+            "export",
+            "web-stack@1.2.0",
+            "--env",
+            "src",
+            "-o",
+            doc_s,
+            "--secrets-out",
+            bundle.to_str().unwrap(),
+        ],
     )
     .await;
     assert_eq!(code, 0, "{err}");
@@ -172,15 +211,29 @@ async fn secrets_in_every_place_arrive_and_never_sit_in_clear() {
     assert!(masked.contains("# keep this comment"), "{masked}");
     assert_no_secret("the bundle", &std::fs::read_to_string(&bundle).unwrap());
     let template = std::fs::read_to_string(work.path().join("web.json.secrets.yaml")).unwrap();
-    assert!(template.contains("akuity-agent:charts.akuity-agent.akuityApiKeySecret"), "{template}");
+    assert!(
+        template.contains("akuity-agent:charts.akuity-agent.akuityApiKeySecret"),
+        "{template}"
+    );
     assert!(template.contains("var.admin_pw"), "{template}");
 
     // Import: the target lacks the macro; reported, then created from the bundle.
     let (code, out, err) = ferry_run(
         home.path(),
-        &["import", doc_s, "--env", "dst", "--secrets", bundle.to_str().unwrap(), "--output", "json",
-          "--set", &format!("akuity-agent:charts.akuity-agent.akuityApiKeySecret={AKUITY_KEY}"),
-          "--set", &format!("var.admin_pw={SENSITIVE}")],
+        &[
+            "import",
+            doc_s,
+            "--env",
+            "dst",
+            "--secrets",
+            bundle.to_str().unwrap(),
+            "--output",
+            "json",
+            "--set",
+            &format!("akuity-agent:charts.akuity-agent.akuityApiKeySecret={AKUITY_KEY}"),
+            "--set",
+            &format!("var.admin_pw={SENSITIVE}"),
+        ],
     )
     .await;
     assert_eq!(code, 3, "{err}");
@@ -190,10 +243,18 @@ async fn secrets_in_every_place_arrive_and_never_sit_in_clear() {
     // A dry run with --create-macros creates nothing.
     let import = |extra: &'static [&'static str]| {
         let mut args = vec![
-            "-vv".to_string(), "import".into(), doc_s.into(), "--env".into(), "dst".into(),
-            "--secrets".into(), bundle.to_str().unwrap().into(), "--create-macros".into(),
-            "--set".into(), format!("akuity-agent:charts.akuity-agent.akuityApiKeySecret={AKUITY_KEY}"),
-            "--set".into(), format!("var.admin_pw={SENSITIVE}"),
+            "-vv".to_string(),
+            "import".into(),
+            doc_s.into(),
+            "--env".into(),
+            "dst".into(),
+            "--secrets".into(),
+            bundle.to_str().unwrap().into(),
+            "--create-macros".into(),
+            "--set".into(),
+            format!("akuity-agent:charts.akuity-agent.akuityApiKeySecret={AKUITY_KEY}"),
+            "--set".into(),
+            format!("var.admin_pw={SENSITIVE}"),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
         args
@@ -205,7 +266,11 @@ async fn secrets_in_every_place_arrive_and_never_sit_in_clear() {
     assert!(err.contains("would create region"), "{err}");
     assert_no_secret("a dry run's output", &(out + &err));
     assert!(profiles(&target.admin()).await.is_empty());
-    let macros = target.admin().get("/v1/clusterprofiles/macros").await.json();
+    let macros = target
+        .admin()
+        .get("/v1/clusterprofiles/macros")
+        .await
+        .json();
     assert_eq!(macros["macros"], json!([]));
 
     // For real: macros created, every secret back, verified.
@@ -225,7 +290,10 @@ async fn secrets_in_every_place_arrive_and_never_sit_in_clear() {
         .text;
     // What the target hands out in clear arrived exactly; the rest it masks on read.
     for secret in [DB_PASSWORD, AUTH_TOKEN, STRING_DATA, VAR_TOKEN] {
-        assert!(arrived.contains(secret), "{secret} did not arrive:\n{arrived}");
+        assert!(
+            arrived.contains(secret),
+            "{secret} did not arrive:\n{arrived}"
+        );
     }
     assert!(arrived.contains("# keep this comment"));
 
@@ -253,7 +321,10 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 }
 
 pub async fn uid_of(api: &Api, name: &str) -> String {
-    let list = api.get("/v1/dashboard/clusterprofiles/metadata").await.json();
+    let list = api
+        .get("/v1/dashboard/clusterprofiles/metadata")
+        .await
+        .json();
     list["items"]
         .as_array()
         .unwrap()
@@ -288,9 +359,12 @@ async fn conflicts_and_an_approval_gate() {
         }
     };
 
-    let (code, _, err) = go(migrate(&[])).await;
+    let (code, out, err) = go(migrate(&[])).await;
     assert_eq!(code, 3, "fail is the default: {err}");
-    assert!(err.contains("name-taken") || err.contains("already"), "{err}");
+    assert!(
+        out.contains("name-taken") && out.contains("--on-conflict"),
+        "{out}"
+    );
     let (code, _, err) = go(migrate(&["--on-conflict", "skip"])).await;
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("skipped"), "{err}");
@@ -306,11 +380,30 @@ async fn conflicts_and_an_approval_gate() {
     );
 
     // An organization's approver denies: its reason, exit 4, nothing created.
-    let (code, _, err) = install_fixture(home.path(), "ferry_plugin_ticket_gate", "ticket-gate", "steps = [\"approve\"]\ncontract = \"1.0.0\"\ncapabilities = []\n");
+    let (code, _, err) = install_fixture(
+        home.path(),
+        "ferry_plugin_ticket_gate",
+        "ticket-gate",
+        "steps = [\"approve\"]\ncontract = \"1.0.0\"\ncapabilities = []\n",
+    );
     assert_eq!(code, 0, "{err}");
-    let policy = write(home.path(), "policy.toml", "[steps]\napprove = [\"ticket-gate\"]\n");
-    let (code, _, err) = go(migrate(&["--on-conflict", "rename=svc-gated", "--policy", policy.to_str().unwrap()])).await;
+    let policy = write(
+        home.path(),
+        "policy.toml",
+        "[steps]\napprove = [\"ticket-gate\"]\n",
+    );
+    let (code, _, err) = go(migrate(&[
+        "--on-conflict",
+        "rename=svc-gated",
+        "--policy",
+        policy.to_str().unwrap(),
+    ]))
+    .await;
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("no change-ticket label"), "{err}");
-    assert!(!profiles(&target.admin()).await.contains(&"svc-gated@1.0.0".to_string()));
+    assert!(
+        !profiles(&target.admin())
+            .await
+            .contains(&"svc-gated@1.0.0".to_string())
+    );
 }
