@@ -97,7 +97,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         &args.secrets,
         Some(&session.credentials),
     )?;
-    Ok(ExitCode::SUCCESS)
+    Ok(super::exit::success())
 }
 
 /// Writes the masked document, the bundle and the template, refusing to lose a secret.

@@ -7,7 +7,7 @@ use super::Globals;
 use super::session::{Session, say};
 use super::table::Output;
 use crate::pipeline::secrets::{self, Fill, MacroValue};
-use crate::pipeline::transfer::{self, DeliverOptions, OnConflict, Outcome};
+use crate::pipeline::transfer::{self, Carried, DeliverOptions, OnConflict, Outcome};
 use crate::pipeline::{Reported, RunSettings, edit};
 use crate::runtime::manifest::Step;
 
@@ -119,17 +119,20 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         }
     }
     fills.extend(edit::resolve_sets(&document, &sets.values)?);
+    let carried = Carried {
+        fills: &fills,
+        macros: &macros,
+    };
     let (outcome, findings) = transfer::deliver(
         &pipeline,
         &session.transport,
         &args.env,
         &document,
-        &fills,
-        &macros,
+        &carried,
         &opts,
         &say,
     )?;
-    Ok(conclude(&outcome, &findings, args.deliver.output)?)
+    conclude(&outcome, &findings, args.deliver.output)
 }
 
 /// Prints the findings and turns the outcome into the exit code (docs/USAGE.md lists them).
@@ -148,14 +151,14 @@ pub fn conclude(
         Outcome::Imported { .. }
         | Outcome::AlreadyThere { .. }
         | Outcome::Skipped { .. }
-        | Outcome::DryRun { .. } => ExitCode::SUCCESS,
+        | Outcome::DryRun { .. } => super::exit::success(),
         Outcome::Invalid => {
             say("nothing was imported: fix the errors above (each says how)");
-            ExitCode::from(3)
+            super::exit::code(super::exit::VALIDATION_FAILED)
         }
         Outcome::Denied { plugin, reason } | Outcome::NeedsReview { plugin, reason } => {
             say(&format!("nothing was imported: {plugin} said: {reason}"));
-            ExitCode::from(4)
+            super::exit::code(super::exit::DENIED)
         }
     })
 }

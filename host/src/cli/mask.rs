@@ -76,5 +76,5 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         &args.secrets,
         credentials.as_ref(),
     )?;
-    Ok(ExitCode::SUCCESS)
+    Ok(super::exit::success())
 }

@@ -39,7 +39,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         &Step::ALL,
         args.deliver.settings(Some(&args.from), &args.to),
     )?;
-    let mut worst = ExitCode::SUCCESS;
+    let mut worst = super::exit::success();
     for wanted in &args.profiles {
         say(&format!("── {wanted}: {} → {}", args.from, args.to));
         let extracted = transfer::extract(
@@ -54,18 +54,21 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
             &extracted.document,
             &sets.values,
         )?);
+        let carried = transfer::Carried {
+            fills: &fills,
+            macros: &extracted.macros,
+        };
         let (outcome, findings) = transfer::deliver(
             &pipeline,
             &session.transport,
             &args.to,
             &extracted.document,
-            &fills,
-            &extracted.macros,
+            &carried,
             &opts,
             &say,
         )?;
         let code = conclude(&outcome, &findings, args.deliver.output)?;
-        if code != ExitCode::SUCCESS {
+        if code != super::exit::success() {
             worst = code;
         }
     }

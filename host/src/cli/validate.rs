@@ -50,8 +50,8 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let findings = pipeline.validate(&document, &[]);
     super::findings::print(&findings, args.output)?;
     Ok(if has_errors(&findings) {
-        ExitCode::from(3)
+        super::exit::code(super::exit::VALIDATION_FAILED)
     } else {
-        ExitCode::SUCCESS
+        super::exit::success()
     })
 }

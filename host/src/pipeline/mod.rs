@@ -37,7 +37,7 @@ use crate::palette::transport::ClientTransport;
 use crate::runtime::bindings::types::{self, Decision, Finding, MaskedValue, PackMeta, Severity};
 use crate::runtime::manifest::Step;
 use crate::runtime::policy::Policy;
-use crate::runtime::{Plugin, PluginFailure, Runtime, catalog};
+use crate::runtime::{Plugin, Runtime, catalog};
 
 /// The built-in plugins of each step, used when the policy lists none for it.
 pub fn default_plugins(step: Step) -> &'static [&'static str] {
@@ -197,7 +197,7 @@ impl Pipeline {
     }
 
     /// Every mask plugin in order, each on what the one before left.
-    pub fn mask(&self, document: String, packs: &[PackMeta]) -> Result<Masked, PluginFailure> {
+    pub fn mask(&self, document: String, packs: &[PackMeta]) -> anyhow::Result<Masked> {
         let cx = self.context(Step::Mask);
         let mut masked = Masked {
             document,

@@ -186,19 +186,24 @@ pub enum Outcome {
     },
 }
 
+/// What travels with a document to the target: the secrets to put back, the macros' values.
+pub struct Carried<'a> {
+    pub fills: &'a [Fill],
+    pub macros: &'a [MacroValue],
+}
+
 /// Fill, fix up, validate, approve, import and read back `document` on the target `env`.
-/// `fills` put secrets back; `macros` are values carried from the source. Findings are returned
-/// with the outcome (also when it is not an import).
+/// Findings are returned with the outcome (also when it is not an import).
 pub fn deliver(
     pipeline: &Pipeline,
     transport: &ClientTransport,
     env: &str,
     document: &str,
-    fills: &[Fill],
-    macros: &[MacroValue],
+    carried: &Carried,
     opts: &DeliverOptions,
     say: &dyn Fn(&str),
 ) -> anyhow::Result<(Outcome, Vec<Reported>)> {
+    let Carried { fills, macros } = *carried;
     let client = transport.client(env)?;
     let mut doc = if fills.is_empty() {
         document.to_string()
@@ -216,14 +221,14 @@ pub fn deliver(
 
     // Name and version: an identical profile already there is success; otherwise as asked.
     let (mut name, mut version) = edit::name_version(&doc)?;
-    if let OnConflict::Rename(new) = &opts.on_conflict {
-        if !transport.block_on(target::name_free(client, &name, &version))? {
-            doc = edit::rename(&doc, Some(new), None)?;
-            say(&format!(
-                "conflict  {name}@{version} is taken in {env}: renamed to {new}"
-            ));
-            name = new.clone();
-        }
+    if let OnConflict::Rename(new) = &opts.on_conflict
+        && !transport.block_on(target::name_free(client, &name, &version))?
+    {
+        doc = edit::rename(&doc, Some(new), None)?;
+        say(&format!(
+            "conflict  {name}@{version} is taken in {env}: renamed to {new}"
+        ));
+        name = new.clone();
     }
     let secret_places: Vec<(String, String)> = fills
         .iter()
