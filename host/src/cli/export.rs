@@ -31,21 +31,21 @@ pub struct Args {
     /// The stored environment to export from.
     #[arg(long)]
     env: String,
-    /// Where to write the masked document [default: stdout].
-    #[arg(short, long, value_name = "FILE")]
-    output: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "json")]
-    format: Format,
     #[command(flatten)]
-    secrets: SecretsArgs,
-    /// The policy file (else FERRY_POLICY, else ferry.toml / <home>/policy.toml).
-    #[arg(long, value_name = "FILE")]
-    policy: Option<PathBuf>,
+    write: WriteArgs,
 }
 
-/// Where masked values go: shared by `export` and `mask`.
+/// Where the masked document and its secrets go: shared by `export` and `mask`.
 #[derive(clap::Args)]
-pub struct SecretsArgs {
+pub struct WriteArgs {
+    /// Where to write the masked document [default: stdout].
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: Format,
+    /// The policy file (else FERRY_POLICY, else <home>/policy.toml).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
     /// Seal the masked values into this bundle (restore with `ferry import --secrets FILE`).
     #[arg(long, value_name = "FILE")]
     pub secrets_out: Option<PathBuf>,
@@ -73,7 +73,7 @@ pub fn profile_ref(text: &str) -> ProfileRef {
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let session = Session::open(globals, &[&args.env])?;
     let pipeline = session.pipeline(
-        args.policy.as_deref(),
+        args.write.policy.as_deref(),
         &[Step::Export, Step::Mask],
         RunSettings {
             source_env: Some(args.env.clone()),
@@ -90,24 +90,17 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         (None, None) => unreachable!("clap requires one"),
     };
     let extracted = transfer::extract(&pipeline, &session.transport, &args.env, &wanted, &say)?;
-    write_outputs(
-        &extracted,
-        args.output.as_deref(),
-        args.format,
-        &args.secrets,
-        Some(&session.credentials),
-    )?;
+    write_outputs(&extracted, &args.write, Some(&session.credentials))?;
     Ok(super::exit::success())
 }
 
 /// Writes the masked document, the bundle and the template, refusing to lose a secret.
 pub fn write_outputs(
     extracted: &Extracted,
-    output: Option<&Path>,
-    format: Format,
-    args: &SecretsArgs,
+    args: &WriteArgs,
     credentials: Option<&crate::config::credentials::Credentials>,
 ) -> anyhow::Result<()> {
+    let (output, format) = (args.output.as_deref(), args.format);
     let label = extracted.label();
     let sealed = !extracted.secrets.is_empty() || !extracted.macros.is_empty();
     if !extracted.secrets.is_empty() && args.secrets_out.is_none() && !args.drop_secrets {

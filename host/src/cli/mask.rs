@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Globals;
-use super::export::{Format, SecretsArgs, write_outputs};
+use super::export::{WriteArgs, write_outputs};
 use super::session::say;
 use crate::config::credentials::Credentials;
 use crate::config::store::Store;
@@ -21,15 +21,8 @@ pub struct Args {
     /// A pack's schema: PACK=FILE (its schema.yaml), so schema-marked passwords are masked.
     #[arg(long = "schema", value_name = "PACK=FILE")]
     schemas: Vec<String>,
-    /// Where to write the masked document [default: stdout].
-    #[arg(short, long, value_name = "FILE")]
-    output: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "json")]
-    format: Format,
     #[command(flatten)]
-    secrets: SecretsArgs,
-    #[arg(long, value_name = "FILE")]
-    policy: Option<PathBuf>,
+    write: WriteArgs,
 }
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
@@ -37,7 +30,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
     let store = Store::open_default()?;
     let home = store.home().to_path_buf();
-    let policy = Policy::load(&home, args.policy.as_deref())?;
+    let policy = Policy::load(&home, args.write.policy.as_deref())?;
     let pipeline = Pipeline::new(&home, policy, None, &[Step::Mask], RunSettings::default())?;
     let packs = super::plugin::pack_metas(&args.schemas)?;
     let (name, version) = edit::name_version(&document)
@@ -61,7 +54,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         by_plugin: masked.by_plugin,
     };
     // Sealing needs the passphrase's key: the home's, unlocked (or set up) like `login` does.
-    let credentials = if extracted.secrets.is_empty() || args.secrets.secrets_out.is_none() {
+    let credentials = if extracted.secrets.is_empty() || args.write.secrets_out.is_none() {
         None
     } else {
         Some(Credentials::unlock_or_init(
@@ -69,12 +62,6 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
             globals.passphrase(),
         )?)
     };
-    write_outputs(
-        &extracted,
-        args.output.as_deref(),
-        args.format,
-        &args.secrets,
-        credentials.as_ref(),
-    )?;
+    write_outputs(&extracted, &args.write, credentials.as_ref())?;
     Ok(super::exit::success())
 }

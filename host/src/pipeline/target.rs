@@ -72,19 +72,6 @@ pub async fn find_profile(
         .map(|p| p.metadata.uid))
 }
 
-/// The versions of `name` in the client's scope.
-pub async fn versions_of(client: &Client, name: &str) -> Result<Vec<String>, ClientError> {
-    let list: Items<ProfileMeta> = client
-        .get_json("/v1/dashboard/clusterprofiles/metadata", &[])
-        .await?;
-    Ok(list
-        .items
-        .into_iter()
-        .filter(|p| p.metadata.name == name)
-        .filter_map(|p| p.spec.map(|s| s.version))
-        .collect())
-}
-
 /// The profile's export document, as Palette gives it.
 pub async fn export(client: &Client, uid: &str) -> Result<String, ClientError> {
     let path = format!("/v1/clusterprofiles/{uid}/export");
