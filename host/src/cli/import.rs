@@ -35,7 +35,8 @@ pub struct DeliverArgs {
     /// Show what would be sent and created; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Do not ask before importing (ferry never asks when stdin is not a terminal).
+    /// Do not ask before importing. ferry does not ask yet, so this is accepted for scripts that
+    /// will want it once it does.
     #[arg(long)]
     pub yes: bool,
     /// Findings as a table (stderr) or JSON (stdout).
