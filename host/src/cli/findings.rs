@@ -7,7 +7,8 @@ use super::table::{self, Output};
 use crate::pipeline::Reported;
 use crate::runtime::bindings::types::{Severity, Subject};
 
-fn severity(s: Severity) -> &'static str {
+/// A severity as both outputs spell it.
+pub fn severity(s: Severity) -> &'static str {
     match s {
         Severity::Info => "info",
         Severity::Warning => "warning",
@@ -15,7 +16,8 @@ fn severity(s: Severity) -> &'static str {
     }
 }
 
-fn subject(s: &Subject) -> (&'static str, &str) {
+/// What a finding is about: (kind, name), as both outputs spell it.
+pub fn subject(s: &Subject) -> (&'static str, &str) {
     match s {
         Subject::Macro(n) => ("macro", n),
         Subject::Variable(n) => ("variable", n),

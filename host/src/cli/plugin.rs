@@ -511,21 +511,10 @@ fn for_reader(doc: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn finding_json(f: &types::Finding) -> Value {
-    let severity = match f.severity {
-        types::Severity::Info => "info",
-        types::Severity::Warning => "warning",
-        types::Severity::Error => "error",
-    };
     let subject = f.subject.as_ref().map(|s| {
-        let (kind, name) = match s {
-            types::Subject::Macro(n) => ("macro", n),
-            types::Subject::Variable(n) => ("variable", n),
-            types::Subject::Pack(n) => ("pack", n),
-            types::Subject::Registry(n) => ("registry", n),
-            types::Subject::Profile(n) => ("profile", n),
-        };
+        let (kind, name) = super::findings::subject(s);
         json!({ "kind": kind, "name": name })
     });
-    json!({ "severity": severity, "code": f.code, "message": f.message, "path": f.path,
-            "yaml_path": f.yaml_path, "subject": subject, "hint": f.hint })
+    json!({ "severity": super::findings::severity(f.severity), "code": f.code, "message": f.message,
+            "path": f.path, "yaml_path": f.yaml_path, "subject": subject, "hint": f.hint })
 }

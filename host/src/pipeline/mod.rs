@@ -62,7 +62,6 @@ pub struct RunSettings {
 
 /// The plugins of a run, loaded once, and the context every call gets.
 pub struct Pipeline {
-    runtime: Runtime,
     plugins: BTreeMap<Step, Vec<Plugin>>,
     settings: RunSettings,
     run_id: String,
@@ -145,19 +144,10 @@ impl Pipeline {
             plugins.insert(step, loaded);
         }
         Ok(Pipeline {
-            runtime,
             plugins,
             settings,
             run_id: format!("{:016x}", rand::random::<u64>()),
         })
-    }
-
-    pub fn settings(&self) -> &RunSettings {
-        &self.settings
-    }
-
-    pub fn runtime(&self) -> &Runtime {
-        &self.runtime
     }
 
     /// The plugin ids of a step, in order.
