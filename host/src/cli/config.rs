@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use super::Globals;
 use crate::config::crash_hook::crash_point;
 use crate::config::passphrase;
-use crate::config::{Credentials, Store};
+use crate::config::Credentials;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -33,7 +33,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let Command::RotatePassphrase {
         new_passphrase_stdin,
     } = args.command;
-    let store = Store::open_default()?;
+    let store = globals.store()?;
     let lock = store.lock()?;
     let config = store.load()?;
     if !config.has_secrets() {

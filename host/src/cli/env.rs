@@ -32,7 +32,7 @@ pub enum Command {
 }
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
-    let store = Store::open_default()?;
+    let store = globals.store()?;
     match args.command {
         Command::List => list(&store),
         Command::Use { name } => {

@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 use super::Globals;
 use super::hints::{self, Origin};
 use crate::config::store::check_env_name;
-use crate::config::{Credentials, Environment, ProjectRef, Store};
+use crate::config::{Credentials, Environment, ProjectRef};
 use crate::palette::{self, ApiKey, Client, ClientOptions, RetryPolicy, Scope};
 
 #[derive(clap::Args)]
@@ -61,7 +61,7 @@ impl std::fmt::Debug for Args {
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     check_env_name(&args.env)?;
     let api_key = read_api_key(&args)?;
-    let store = Store::open_default()?;
+    let store = globals.store()?;
     let lock = store.lock()?;
     let mut credentials = Credentials::unlock_or_init(store.load()?, globals.passphrase())?;
 

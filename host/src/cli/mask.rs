@@ -7,7 +7,6 @@ use super::Globals;
 use super::export::{WriteArgs, write_outputs};
 use super::session::say;
 use crate::config::credentials::Credentials;
-use crate::config::store::Store;
 use crate::pipeline::secrets::{self, Secret};
 use crate::pipeline::transfer::Extracted;
 use crate::pipeline::{Pipeline, RunSettings, edit};
@@ -28,7 +27,7 @@ pub struct Args {
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let document = std::fs::read_to_string(&args.file)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
-    let store = Store::open_default()?;
+    let store = globals.store()?;
     let home = store.home().to_path_buf();
     let policy = Policy::load(&home, args.write.policy.as_deref())?;
     let pipeline = Pipeline::new(&home, policy, None, &[Step::Mask], RunSettings::default())?;

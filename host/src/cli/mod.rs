@@ -54,12 +54,29 @@ pub struct Globals {
     /// More log output (-v: debug, -vv: trace). FERRY_LOG=<filter> overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// ferry's home for this run, in place of `FERRY_HOME` / `~/.ferry` (`ferry demo` keeps its
+    /// environments in a folder of its own this way).
+    #[arg(skip)]
+    pub home: Option<std::path::PathBuf>,
 }
 
 impl Globals {
     /// The passphrase given with `-k`, if any (it is zeroized when `Globals` is dropped).
     pub fn passphrase(&self) -> Option<&str> {
         self.encryption_passphrase.as_ref().map(Passphrase::expose)
+    }
+
+    /// ferry's home: the one set for this run, else `FERRY_HOME`, else `~/.ferry`.
+    pub fn home(&self) -> anyhow::Result<std::path::PathBuf> {
+        match &self.home {
+            Some(home) => Ok(home.clone()),
+            None => crate::home::dir(),
+        }
+    }
+
+    /// The credentials store in [`Globals::home`].
+    pub fn store(&self) -> anyhow::Result<crate::config::store::Store> {
+        Ok(crate::config::store::Store::new(self.home()?))
     }
 }
 

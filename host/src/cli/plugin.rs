@@ -12,8 +12,7 @@ use serde_json::{Value, json};
 
 use super::Globals;
 use super::table::{self, Output};
-use crate::config::{Credentials, Store};
-use crate::home;
+use crate::config::Credentials;
 use crate::palette::transport::ClientTransport;
 use crate::runtime::bindings::types;
 use crate::runtime::catalog::{self, Entry, Origin};
@@ -82,7 +81,7 @@ fn parse_step(s: &str) -> Result<Step, String> {
 }
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
-    let home = home::dir()?;
+    let home = globals.home()?;
     let policy = Policy::load(&home, args.policy.as_deref())?;
     match args.command {
         Command::List { output } => list(&home, &policy, output),
@@ -304,7 +303,7 @@ pub fn to_host_field(f: ferry_plugin_api::types::SchemaField) -> types::SchemaFi
 
 /// Plugins reach the stored environment `env` through ferry's client, with its credentials.
 fn palette_transport(env: &str, globals: &Globals) -> anyhow::Result<ClientTransport> {
-    let config = Store::open_default()?.load()?;
+    let config = globals.store()?.load()?;
     let name = config.select(Some(env))?.0.to_owned();
     let credentials = Credentials::unlock(config, globals.passphrase())?;
     let clients = BTreeMap::from([(name, credentials.client(env)?)]);

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use super::Globals;
 use super::hints::{self, Origin};
 use super::table::{Output, print_stdout, print_table};
-use crate::config::{Credentials, Store};
+use crate::config::Credentials;
 use crate::palette::{self, Scope};
 
 #[derive(clap::Args)]
@@ -39,7 +39,7 @@ pub struct ListArgs {
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let Command::List(args) = args.command;
-    let config = Store::open_default()?.load()?;
+    let config = globals.store()?.load()?;
     let name = config.select(args.env.as_deref())?.0.to_owned();
     let credentials = Credentials::unlock(config, globals.passphrase())?;
     let client = credentials.client(&name)?;

@@ -93,16 +93,16 @@ struct Limits(Option<RateLimits>);
 #[derive(Clone)]
 struct Statuses(Vec<u16>);
 
-pub fn run(args: Args, _globals: &Globals) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     match args.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(args, globals),
     }
 }
 
-fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+fn serve(args: ServeArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     let data_dir = match args.data {
         Some(dir) => dir,
-        None => crate::home::dir()?.join("sandbox"),
+        None => globals.home()?.join("sandbox"),
     };
     let config = SandboxConfig {
         listen: args.listen,

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use super::Globals;
 use crate::config::credentials::Credentials;
-use crate::config::store::Store;
 use crate::palette::transport::ClientTransport;
 use crate::pipeline::{Pipeline, RunSettings};
 use crate::runtime::manifest::Step;
@@ -22,7 +21,7 @@ pub struct Session {
 impl Session {
     /// Unlocks the stored credentials and opens the environments `envs`.
     pub fn open(globals: &Globals, envs: &[&str]) -> anyhow::Result<Session> {
-        let store = Store::open_default()?;
+        let store = globals.store()?;
         let home = store.home().to_path_buf();
         let config = store.load()?;
         for env in envs {

@@ -177,11 +177,6 @@ impl Store {
         Self { home }
     }
 
-    /// The store at ferry's home (`FERRY_HOME` or `~/.ferry`).
-    pub fn open_default() -> anyhow::Result<Self> {
-        Ok(Self::new(crate::home::dir()?))
-    }
-
     pub fn home(&self) -> &Path {
         &self.home
     }
