@@ -125,6 +125,18 @@ pub struct SandboxConfig {
     pub rate_limits: Option<RateLimits>,
     /// Injected faults (none by default).
     pub faults: FaultConfig,
+    /// A private registry holding some packs in place of "Public Repo" (none by default).
+    pub mirror: Option<Mirror>,
+}
+
+/// A private pack registry, as a self-hosted Palette mirrors packs: it holds the packs named here,
+/// and "Public Repo" then lacks them.
+#[derive(Debug, Clone)]
+pub struct Mirror {
+    /// The registry's name (kind `pack`, system scope, a random uid).
+    pub name: String,
+    /// The packs it holds, as `NAME@VERSION`.
+    pub packs: Vec<String>,
 }
 
 impl SandboxConfig {
@@ -137,6 +149,7 @@ impl SandboxConfig {
             extra_keys: Vec::new(),
             rate_limits: Some(RateLimits::palette()),
             faults: FaultConfig::default(),
+            mirror: None,
         }
     }
 }

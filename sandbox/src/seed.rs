@@ -19,7 +19,7 @@ use super::ids::{new_secret, new_uid, now_rfc3339};
 use super::packmeta::PackFiles;
 use super::roles::Role;
 use super::store::{Store, meta_get, meta_set};
-use super::{KeyInfo, ProjectInfo, TenantInfo};
+use super::{KeyInfo, Mirror, ProjectInfo, TenantInfo};
 
 pub const PUBLIC_REPO_UID: &str = "5e2031962f090e2d3d8a3290";
 
@@ -33,17 +33,17 @@ const TENANTS: &[(&str, &[&str])] = &[
 const USERS: &[(&str, Role)] = &[("admin", Role::Admin), ("viewer", Role::ReadOnly)];
 
 /// A registry and which packs it holds.
-struct RegistrySeed {
-    name: &'static str,
-    kind: &'static str,
-    endpoint: &'static str,
-    fixed_uid: Option<&'static str>,
-    pack_type: &'static str,
-    /// Pack names it holds; `None` means every pack.
-    holds: Option<&'static [&'static str]>,
+struct RegistrySeed<'a> {
+    name: &'a str,
+    kind: &'a str,
+    endpoint: &'a str,
+    fixed_uid: Option<&'a str>,
+    pack_type: &'a str,
+    /// Pack names it holds; `None` means every pack (but those of the mirror, if there is one).
+    holds: Option<&'a [&'a str]>,
 }
 
-const REGISTRIES: &[RegistrySeed] = &[
+const REGISTRIES: &[RegistrySeed<'static>] = &[
     RegistrySeed {
         name: "Public Repo",
         kind: "pack",
@@ -159,14 +159,15 @@ pub fn packs_from_dir(dir: &Path) -> anyhow::Result<Vec<PackFiles>> {
 }
 
 /// Seeds accounts (first start only) and any missing registries and packs; returns the tenants.
-pub fn seed(store: &Store, packs: &[PackFiles]) -> anyhow::Result<()> {
+/// With a `mirror`, its packs are in that registry instead of "Public Repo".
+pub fn seed(store: &Store, packs: &[PackFiles], mirror: Option<&Mirror>) -> anyhow::Result<()> {
     store.write_now(|tx| {
         if meta_get(tx, "seeded")?.is_none() {
             seed_accounts(tx)?;
             meta_set(tx, "token_secret", &new_secret(32))?;
             meta_set(tx, "seeded", &now_rfc3339())?;
         }
-        seed_registries(tx, packs)
+        seed_registries(tx, packs, mirror)
     })
 }
 
@@ -204,9 +205,28 @@ fn seed_accounts(tx: &Transaction<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn seed_registries(tx: &Transaction<'_>, packs: &[PackFiles]) -> anyhow::Result<()> {
+fn seed_registries(
+    tx: &Transaction<'_>,
+    packs: &[PackFiles],
+    mirror: Option<&Mirror>,
+) -> anyhow::Result<()> {
     let now = now_rfc3339();
-    for (seq, reg) in REGISTRIES.iter().enumerate() {
+    let mirrored: Vec<&str> = mirror.map_or(Vec::new(), |m| {
+        m.packs.iter().map(String::as_str).collect()
+    });
+    let is_mirrored = |pack: &PackFiles| {
+        mirrored.contains(&format!("{}@{}", pack.field("name"), pack.field("version")).as_str())
+    };
+    let mirror = mirror.map(|m| RegistrySeed {
+        name: &m.name,
+        kind: "pack",
+        endpoint: "https://registry.mirror.sandbox",
+        fixed_uid: None,
+        pack_type: "spectro",
+        holds: Some(&[]),
+    });
+    for (seq, reg) in REGISTRIES.iter().chain(mirror.as_ref()).enumerate() {
+        let in_mirror = mirror.as_ref().is_some_and(|m| std::ptr::eq(m, reg));
         let existing: Option<String> = tx
             .query_row(
                 "SELECT uid FROM registries WHERE name = ?1 AND kind = ?2 AND owner = ''",
@@ -227,10 +247,15 @@ fn seed_registries(tx: &Transaction<'_>, packs: &[PackFiles]) -> anyhow::Result<
             }
         };
         for pack in packs {
-            if reg
-                .holds
-                .is_some_and(|names| !names.contains(&pack.field("name")))
-            {
+            let holds = if in_mirror {
+                is_mirrored(pack)
+            } else {
+                match reg.holds {
+                    None => !is_mirrored(pack),
+                    Some(names) => names.contains(&pack.field("name")),
+                }
+            };
+            if !holds {
                 continue;
             }
             let display = match pack.field("displayName") {

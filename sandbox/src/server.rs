@@ -102,6 +102,7 @@ pub async fn start(config: SandboxConfig) -> anyhow::Result<RunningSandbox> {
     config.faults.validate().map_err(anyhow::Error::msg)?;
     let data_dir = config.data_dir.clone();
     let seed_dir = config.seed_dir.clone();
+    let mirror = config.mirror.clone();
     let (store, tenants, token_secret) =
         tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
             let store = Store::open(&data_dir)?;
@@ -109,7 +110,7 @@ pub async fn start(config: SandboxConfig) -> anyhow::Result<RunningSandbox> {
                 Some(dir) => seed::packs_from_dir(dir)?,
                 None => seed::embedded_packs()?,
             };
-            seed::seed(&store, &packs)?;
+            seed::seed(&store, &packs, mirror.as_ref())?;
             let tenants = seed::tenants(&store, true)?;
             let secret =
                 store.write_now(|tx| Ok(meta_get(tx, "token_secret")?.unwrap_or_default()))?;

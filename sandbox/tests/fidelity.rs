@@ -129,3 +129,38 @@ async fn the_yaml_export_is_plain_block_yaml() {
         .collect();
     assert!(quoted_keys.is_empty(), "quoted keys: {quoted_keys:?}");
 }
+
+#[tokio::test]
+async fn a_mirror_holds_its_packs_in_place_of_public_repo() {
+    let sb = Sandbox::start_with(|c| {
+        c.mirror = Some(ferry_sandbox::Mirror {
+            name: "Corp Mirror".into(),
+            packs: vec!["istio@1.6.2".into()],
+        })
+    })
+    .await;
+    let api = sb.admin();
+    let registries = api.get("/v1/registries/metadata").await.json();
+    let mirror = registries["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Corp Mirror")
+        .expect("the mirror is listed");
+    assert_eq!(mirror["kind"], "pack");
+    let uid = mirror["uid"].as_str().unwrap();
+    let public = "5e2031962f090e2d3d8a3290";
+    api.get(&format!("/v1/packs/istio/registries/{uid}"))
+        .await
+        .expect(200);
+    api.get(&format!("/v1/packs/istio/registries/{public}"))
+        .await
+        .expect(404);
+    // The other packs stay where they were.
+    api.get(&format!("/v1/packs/kubeflow/registries/{public}"))
+        .await
+        .expect(200);
+    api.get(&format!("/v1/packs/kubeflow/registries/{uid}"))
+        .await
+        .expect(404);
+}

@@ -84,6 +84,10 @@ struct ServeArgs {
     /// Probability (0-1) that a request's connection is dropped.
     #[arg(long, default_value_t = 0.0)]
     fault_drop_rate: f64,
+    /// A private registry holding these packs in place of "Public Repo", as a self-hosted Palette
+    /// mirrors packs: `NAME=PACK@VERSION,...`.
+    #[arg(long, value_name = "NAME=PACK@VERSION,...", value_parser = parse_mirror)]
+    mirror: Option<ferry_sandbox::Mirror>,
 }
 
 // Newtypes: clap gives `Option<T>` and `Vec<T>` fields a meaning of their own.
@@ -119,6 +123,7 @@ fn serve(args: ServeArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
             burst_len: args.fault_burst_len,
             drop_rate: args.fault_drop_rate,
         },
+        mirror: args.mirror,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -160,4 +165,15 @@ async fn wait_for_signal() -> anyhow::Result<()> {
         .await
         .context("cannot listen for Ctrl-C")?;
     Ok(())
+}
+
+fn parse_mirror(text: &str) -> Result<ferry_sandbox::Mirror, String> {
+    let (name, packs) = text
+        .split_once('=')
+        .filter(|(name, packs)| !name.trim().is_empty() && packs.contains('@'))
+        .ok_or_else(|| format!("--mirror takes NAME=PACK@VERSION,...; got {text:?}"))?;
+    Ok(ferry_sandbox::Mirror {
+        name: name.trim().to_string(),
+        packs: packs.split(',').map(|p| p.trim().to_string()).collect(),
+    })
 }
