@@ -211,9 +211,8 @@ fn seed_registries(
     mirror: Option<&Mirror>,
 ) -> anyhow::Result<()> {
     let now = now_rfc3339();
-    let mirrored: Vec<&str> = mirror.map_or(Vec::new(), |m| {
-        m.packs.iter().map(String::as_str).collect()
-    });
+    let mirrored: Vec<&str> =
+        mirror.map_or(Vec::new(), |m| m.packs.iter().map(String::as_str).collect());
     let is_mirrored = |pack: &PackFiles| {
         mirrored.contains(&format!("{}@{}", pack.field("name"), pack.field("version")).as_str())
     };

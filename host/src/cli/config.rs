@@ -9,9 +9,9 @@ use crate::outln;
 use std::process::ExitCode;
 
 use super::Globals;
+use crate::config::Credentials;
 use crate::config::crash_hook::crash_point;
 use crate::config::passphrase;
-use crate::config::Credentials;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -20,9 +20,8 @@ pub struct DeliverArgs {
     /// When the name and version are taken: fail, skip, bump-patch, bump-minor or rename=NAME.
     #[arg(long, default_value = "fail", value_parser = |s: &str| s.parse::<OnConflict>())]
     pub on_conflict: OnConflict,
-    /// Match the document's registry SRC to the target's DST. Repeatable.
-    #[arg(long = "registry-map", value_name = "SRC=DST")]
-    pub registry_map: Vec<String>,
+    #[command(flatten)]
+    pub map: super::validate::MapArgs,
     /// Create the macros the profile uses that the target lacks (values from the bundle or --set).
     #[arg(long)]
     pub create_macros: bool,
@@ -52,7 +51,7 @@ impl DeliverArgs {
         Ok((
             DeliverOptions {
                 on_conflict: self.on_conflict.clone(),
-                registry_map: edit::parse_pairs(&self.registry_map, "--registry-map")?,
+                registry_map: self.map.parse()?,
                 create_macros: self.create_macros,
                 macro_values: sets.macros.clone(),
                 allow_masked: self.allow_masked,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use super::Globals;
 use super::session::{Session, say};
 use super::table::Output;
-use crate::pipeline::{RunSettings, edit, has_errors, target};
+use crate::pipeline::{RunSettings, edit, has_errors, transfer};
 use crate::runtime::manifest::Step;
 
 #[derive(clap::Args)]
@@ -16,13 +16,33 @@ pub struct Args {
     /// The stored environment it would be imported into.
     #[arg(long)]
     env: String,
-    /// Match the document's registry SRC to the target's DST. Repeatable.
-    #[arg(long = "registry-map", value_name = "SRC=DST")]
-    registry_map: Vec<String>,
+    #[command(flatten)]
+    map: MapArgs,
     #[arg(long, value_enum, default_value = "table")]
     output: Output,
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
+}
+
+/// Where the target's packs come from, when not from the registry of the same name (`validate`,
+/// `import`, `migrate`).
+#[derive(clap::Args)]
+pub struct MapArgs {
+    /// Take the packs of the document's registry SRC from the target's registry DST. Repeatable.
+    #[arg(long = "registry-map", value_name = "SRC=DST")]
+    registry_map: Vec<String>,
+    /// Take one pack from the target's registry DST (a mirror holding it). Repeatable.
+    #[arg(long = "pack-map", value_name = "PACK[@VERSION]=DST")]
+    pack_map: Vec<String>,
+}
+
+impl MapArgs {
+    pub fn parse(&self) -> anyhow::Result<edit::RegistryMap> {
+        Ok(edit::RegistryMap {
+            registries: edit::parse_pairs(&self.registry_map, "--registry-map")?,
+            packs: edit::parse_pairs(&self.pack_map, "--pack-map")?,
+        })
+    }
 }
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
@@ -40,13 +60,13 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
             ..RunSettings::default()
         },
     )?;
-    let map = edit::parse_pairs(&args.registry_map, "--registry-map")?;
-    let client = session.transport.client(&args.env)?;
-    let registries = session.transport.block_on(target::registries(client))?;
-    let (document, notes) = edit::map_registries(&document, &map, &registries)?;
-    for note in notes {
-        say(&format!("registry  {note}"));
-    }
+    let document = transfer::map_registries(
+        &session.transport,
+        &args.env,
+        &document,
+        &args.map.parse()?,
+        &say,
+    )?;
     let findings = pipeline.validate(&document, &[]);
     super::findings::print(&findings, args.output)?;
     Ok(if has_errors(&findings) {

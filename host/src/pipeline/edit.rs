@@ -46,7 +46,7 @@ pub fn bump(version: &str, minor: bool) -> anyhow::Result<String> {
     Ok(v.to_string())
 }
 
-/// `SRC=DST` pairs of `--registry-map`.
+/// `SRC=DST` pairs of a flag such as `--registry-map`.
 pub fn parse_pairs(args: &[String], flag: &str) -> anyhow::Result<Vec<(String, String)>> {
     args.iter()
         .map(|a| {
@@ -58,12 +58,34 @@ pub fn parse_pairs(args: &[String], flag: &str) -> anyhow::Result<Vec<(String, S
         .collect()
 }
 
+/// Which registry of the target each pack comes from, where it is not the registry of the same
+/// name: `--registry-map SRC=DST` moves every pack of registry SRC, `--pack-map PACK[@VERSION]=DST`
+/// one pack (and wins over the registry's mapping).
+#[derive(Debug, Clone, Default)]
+pub struct RegistryMap {
+    pub registries: Vec<(String, String)>,
+    pub packs: Vec<(String, String)>,
+}
+
+impl RegistryMap {
+    /// The target registry `pack` (at `version`, from registry `registry`) is mapped to, if any.
+    fn target(&self, pack: &str, version: Option<&str>, registry: &str) -> Option<&str> {
+        let named = |(src, _): &&(String, String)| match src.split_once('@') {
+            Some((name, v)) => name == pack && Some(v) == version,
+            None => src == pack,
+        };
+        let by_pack = self.packs.iter().find(named);
+        let by_registry = || self.registries.iter().find(|(src, _)| src == registry);
+        by_pack.or_else(by_registry).map(|(_, dst)| dst.as_str())
+    }
+}
+
 /// Points each pack at the target's registry of the same name and kind (after `map`): registry
 /// uids differ between environments. A pack whose registry the target lacks is left as it is
 /// (validation reports it). Returns the document and one line per pack moved by `map`.
 pub fn map_registries(
     document: &str,
-    map: &[(String, String)],
+    map: &RegistryMap,
     target: &[Registry],
 ) -> anyhow::Result<(String, Vec<String>)> {
     let profile = Profile::parse(document).map_err(anyhow::Error::msg)?;
@@ -75,19 +97,24 @@ pub fn map_registries(
         };
         let name = meta.get("name").and_then(|v| v.as_str()).unwrap_or("");
         let kind = meta.get("kind").and_then(|v| v.as_str());
-        let mapped = map
-            .iter()
-            .find(|(src, _)| src == name)
-            .map(|(_, dst)| dst.as_str());
+        let version = pack.version.as_deref().or(pack.tag.as_deref());
+        let mapped = map.target(&pack.name, version, name);
         let wanted = mapped.unwrap_or(name);
         let Some(found) = target
             .iter()
             .find(|r| r.name == wanted && kind.is_none_or(|k| k == r.kind))
         else {
+            if let Some(dst) = mapped {
+                anyhow::bail!(
+                    "pack {} is mapped to registry {dst:?}, which the target has no {} registry of",
+                    pack.name,
+                    kind.unwrap_or("matching")
+                );
+            }
             continue;
         };
         let base = format!("/spec/template/packs/{i}/registry/metadata");
-        if mapped.is_some() {
+        if mapped.is_some_and(|dst| dst != name) {
             edits.push((format!("{base}/name"), found.name.clone()));
             notes.push(format!(
                 "pack {}: registry {name:?} mapped to {:?}",
@@ -248,7 +275,10 @@ mod tests {
                 kind: "helm".into(),
             },
         ];
-        let map = [("Public Repo".to_string(), "Mirror".to_string())];
+        let map = RegistryMap {
+            registries: vec![("Public Repo".into(), "Mirror".into())],
+            packs: vec![],
+        };
         let (out, notes) = map_registries(DOC, &map, &target).unwrap();
         let p = "/spec/template/packs";
         assert_eq!(
@@ -264,6 +294,54 @@ mod tests {
             "t-2"
         );
         assert_eq!(notes.len(), 1);
+    }
+
+    #[test]
+    fn a_pack_map_moves_one_pack_and_wins_over_its_registry_map() {
+        let target = [
+            Registry {
+                uid: "t-1".into(),
+                name: "Mirror".into(),
+                kind: "pack".into(),
+            },
+            Registry {
+                uid: "t-2".into(),
+                name: "Bitnami".into(),
+                kind: "helm".into(),
+            },
+            Registry {
+                uid: "t-3".into(),
+                name: "Charts".into(),
+                kind: "helm".into(),
+            },
+        ];
+        let map = RegistryMap {
+            registries: vec![("Bitnami".into(), "Nowhere".into())],
+            packs: vec![("chart".into(), "Charts".into())],
+        };
+        let (out, notes) = map_registries(DOC, &map, &target).unwrap();
+        let p = "/spec/template/packs/1/registry/metadata";
+        assert_eq!(
+            text::string_at(&out, &format!("{p}/name")).unwrap(),
+            "Charts"
+        );
+        assert_eq!(text::string_at(&out, &format!("{p}/uid")).unwrap(), "t-3");
+        assert_eq!(
+            notes,
+            ["pack chart: registry \"Bitnami\" mapped to \"Charts\""]
+        );
+        // A version that does not match leaves the pack alone; a registry the target lacks is refused.
+        let other = RegistryMap {
+            registries: vec![],
+            packs: vec![("chart@9.9.9".into(), "Charts".into())],
+        };
+        assert!(map_registries(DOC, &other, &target).unwrap().1.is_empty());
+        let nowhere = RegistryMap {
+            registries: vec![],
+            packs: vec![("app".into(), "Nowhere".into())],
+        };
+        let err = map_registries(DOC, &nowhere, &target).unwrap_err();
+        assert!(err.to_string().contains("\"Nowhere\""), "{err}");
     }
 
     #[test]

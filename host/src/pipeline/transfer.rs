@@ -146,7 +146,7 @@ impl std::str::FromStr for OnConflict {
 #[derive(Debug, Clone)]
 pub struct DeliverOptions {
     pub on_conflict: OnConflict,
-    pub registry_map: Vec<(String, String)>,
+    pub registry_map: edit::RegistryMap,
     pub create_macros: bool,
     /// Macro values given with `--set macro.NAME=VALUE` (over the bundle's).
     pub macro_values: Vec<(String, String)>,
@@ -192,6 +192,23 @@ pub struct Carried<'a> {
     pub macros: &'a [MacroValue],
 }
 
+/// `document` with each pack pointed at its registry in `env` (by name and kind, after `map`),
+/// saying which packs the map moved.
+pub fn map_registries(
+    transport: &ClientTransport,
+    env: &str,
+    document: &str,
+    map: &edit::RegistryMap,
+    say: &dyn Fn(&str),
+) -> anyhow::Result<String> {
+    let registries = transport.block_on(target::registries(transport.client(env)?))?;
+    let (mapped, notes) = edit::map_registries(document, map, &registries)?;
+    for note in notes {
+        say(&format!("registry  {note}"));
+    }
+    Ok(mapped)
+}
+
 /// Fill, fix up, validate, approve, import and read back `document` on the target `env`.
 /// Findings are returned with the outcome (also when it is not an import).
 pub fn deliver(
@@ -212,12 +229,7 @@ pub fn deliver(
         say(&format!("secrets   {} value(s) put back", fills.len()));
         doc
     };
-    let registries = transport.block_on(target::registries(client))?;
-    let (mapped, notes) = edit::map_registries(&doc, &opts.registry_map, &registries)?;
-    doc = mapped;
-    for note in notes {
-        say(&format!("registry  {note}"));
-    }
+    doc = map_registries(transport, env, &doc, &opts.registry_map, say)?;
 
     // Name and version: an identical profile already there is success; otherwise as asked.
     let (mut name, mut version) = edit::name_version(&doc)?;

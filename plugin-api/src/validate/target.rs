@@ -185,18 +185,22 @@ pub fn pack_findings(needs: &[(Need, Vec<Registry>)], all: &[Registry], env: &st
                 {
                     continue;
                 }
-                let map_to = holders
-                    .iter()
-                    .find(|h| h.kind == need.kind)
-                    .map_or("NAME", |h| h.name.as_str());
+                let add = format!("add {} {} to '{reg}' in {env}", need.name, need.version);
+                let hint = match holders.iter().find(|h| h.kind == need.kind) {
+                    Some(holder) => format!(
+                        "take it from the registry that holds it: --pack-map '{pack}={}', or {add}",
+                        holder.name
+                    ),
+                    None => add,
+                };
                 out.push(
-                    finding::error(codes::PACK_MISSING, format!("pack {pack} is not in registry '{reg}' of {env}; {held_by}"))
-                        .at(pointer)
-                        .about(Subject::Pack(pack))
-                        .hint(format!(
-                            "add {} {} to '{reg}' in {env}, or take it from another registry: --registry-map '{reg}={map_to}'",
-                            need.name, need.version
-                        )),
+                    finding::error(
+                        codes::PACK_MISSING,
+                        format!("pack {pack} is not in registry '{reg}' of {env}; {held_by}"),
+                    )
+                    .at(pointer)
+                    .about(Subject::Pack(pack))
+                    .hint(hint),
                 );
             }
             None if !holders.iter().any(|h| h.kind == need.kind) => out.push(

@@ -261,6 +261,11 @@ fn missing_packs_and_registries_name_what_exists() {
         istio.message,
         "pack istio@1.6.2 is not in registry 'Public Repo' of staging; registries of staging that hold it: 'Bitnami' (helm)"
     );
+    // Only a registry of another kind holds it: no mapping would do.
+    assert_eq!(
+        istio.hint.as_deref(),
+        Some("add istio 1.6.2 to 'Public Repo' in staging")
+    );
     let gone = &found[2];
     assert_eq!(
         subject(gone),
