@@ -40,6 +40,9 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         args.deliver.settings(Some(&args.from), &args.to),
     )?;
     let mut worst = super::exit::success();
+    // Each `--set` fills the profiles that have its place; one that fills none is a mistake.
+    let mut unused: Vec<Option<anyhow::Error>> = sets.values.iter().map(|_| None).collect();
+    let mut used = vec![false; sets.values.len()];
     for wanted in &args.profiles {
         say(&format!("── {wanted}: {} → {}", args.from, args.to));
         let extracted = transfer::extract(
@@ -50,10 +53,16 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
             &say,
         )?;
         let mut fills: Vec<Fill> = extracted.secrets.iter().map(Fill::from).collect();
-        fills.extend(crate::pipeline::edit::resolve_sets(
-            &extracted.document,
-            &sets.values,
-        )?);
+        let each = crate::pipeline::edit::resolve_each(&extracted.document, &sets.values)?;
+        for (i, found) in each.into_iter().enumerate() {
+            match found {
+                Ok(found) => {
+                    used[i] = true;
+                    fills.extend(found);
+                }
+                Err(why) => unused[i] = Some(why),
+            }
+        }
         let carried = transfer::Carried {
             fills: &fills,
             macros: &extracted.macros,
@@ -71,6 +80,13 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         if code != super::exit::success() {
             worst = code;
         }
+    }
+    if let Some(why) = used
+        .iter()
+        .zip(unused)
+        .find_map(|(used, why)| if *used { None } else { why })
+    {
+        return Err(why.context("a --set filled nothing in any of the profiles"));
     }
     Ok(worst)
 }

@@ -9,6 +9,7 @@ use crate::config::passphrase::Passphrase;
 use clap::{Parser, Subcommand};
 
 pub mod config;
+pub mod demo;
 pub mod env;
 pub mod exit;
 pub mod export;
@@ -82,6 +83,8 @@ impl Globals {
 
 #[derive(Subcommand)]
 pub enum Command {
+    /// See it work: a migration between two sandboxes in this process, findings, fixes, secrets intact.
+    Demo(demo::Args),
     /// Move profiles from one environment to another: export, mask, validate, approve, import.
     Migrate(migrate::Args),
     /// Export a profile, masked, with its secrets sealed beside it.
@@ -109,19 +112,7 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.globals.verbose);
-    let result = match cli.command {
-        Command::Migrate(args) => migrate::run(args, &cli.globals),
-        Command::Export(args) => export::run(args, &cli.globals),
-        Command::Mask(args) => mask::run(args, &cli.globals),
-        Command::Validate(args) => validate::run(args, &cli.globals),
-        Command::Import(args) => import::run(args, &cli.globals),
-        Command::Login(args) => login::run(args, &cli.globals),
-        Command::Env(args) => env::run(args, &cli.globals),
-        Command::Profiles(args) => profiles::run(args, &cli.globals),
-        Command::Config(args) => config::run(args, &cli.globals),
-        Command::Plugin(args) => plugin::run(args, &cli.globals),
-        Command::Sandbox(args) => sandbox::run(args, &cli.globals),
-    };
+    let result = dispatch(cli.command, &cli.globals);
     match result {
         Ok(code) => code,
         // The reader of stdout has gone (`ferry ... | head`): it has what it wanted.
@@ -130,6 +121,24 @@ pub fn main() -> ExitCode {
             report(&err);
             exit::failure()
         }
+    }
+}
+
+/// Runs `command`.
+pub fn dispatch(command: Command, globals: &Globals) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Demo(args) => demo::run(args, globals),
+        Command::Migrate(args) => migrate::run(args, globals),
+        Command::Export(args) => export::run(args, globals),
+        Command::Mask(args) => mask::run(args, globals),
+        Command::Validate(args) => validate::run(args, globals),
+        Command::Import(args) => import::run(args, globals),
+        Command::Login(args) => login::run(args, globals),
+        Command::Env(args) => env::run(args, globals),
+        Command::Profiles(args) => profiles::run(args, globals),
+        Command::Config(args) => config::run(args, globals),
+        Command::Plugin(args) => plugin::run(args, globals),
+        Command::Sandbox(args) => sandbox::run(args, globals),
     }
 }
 

@@ -171,74 +171,92 @@ pub fn parse_sets(args: &[String]) -> anyhow::Result<Sets> {
     Ok(sets)
 }
 
-/// The fills that put `--set` values in place of the `********` they name.
+/// The fills that put `--set` values in place of the `********` they name; a place the document
+/// lacks is an error.
 pub fn resolve_sets(document: &str, sets: &[(SetPlace, String)]) -> anyhow::Result<Vec<Fill>> {
+    let mut fills = Vec::new();
+    for found in resolve_each(document, sets)? {
+        fills.extend(found?);
+    }
+    Ok(fills)
+}
+
+/// Per `--set`, its fills in `document`, or why it fills nothing there (a run over several
+/// profiles applies each `--set` to the profiles that have its place).
+pub fn resolve_each(
+    document: &str,
+    sets: &[(SetPlace, String)],
+) -> anyhow::Result<Vec<anyhow::Result<Vec<Fill>>>> {
     if sets.is_empty() {
         return Ok(Vec::new());
     }
     let profile = Profile::parse(document).map_err(anyhow::Error::msg)?;
-    let mut fills = Vec::new();
-    for (place, value) in sets {
-        match place {
-            SetPlace::Variable(name) => {
-                let index = profile
-                    .spec
-                    .variables
-                    .iter()
-                    .flatten()
-                    .position(|v| &v.name == name)
-                    .with_context(|| {
-                        format!("--set var.{name}: the profile declares no variable {name:?}")
-                    })?;
-                fills.push(typed(
-                    variable_pointer(index, "defaultValue"),
-                    String::new(),
-                    value,
-                ));
-            }
-            SetPlace::Pack(pack, path) => {
-                let index = profile
-                    .spec
-                    .template
-                    .packs
-                    .iter()
-                    .position(|p| &p.name == pack)
-                    .with_context(|| {
-                        format!("--set {pack}:{path}: the profile has no pack {pack:?}")
-                    })?;
-                let yaml = profile.spec.template.packs[index]
-                    .values
-                    .as_deref()
-                    .unwrap_or("");
-                let scalars = values::scalars(yaml)
-                    .map_err(|e| anyhow::anyhow!("pack {pack:?} values: {e}"))?;
-                let matches: Vec<_> = scalars
-                    .iter()
-                    .filter(|s| s.value == PLACEHOLDER)
-                    .filter(|s| {
-                        if path.starts_with('/') {
-                            values::pointer(&s.path) == *path
-                        } else {
-                            s.dotted() == *path
-                        }
-                    })
-                    .collect();
-                if matches.is_empty() {
-                    anyhow::bail!(
-                        "--set {pack}:{path}: no ******** there to fill (the secrets template lists the places)"
-                    );
-                }
-                for s in matches {
-                    fills.push(typed(
+    Ok(sets
+        .iter()
+        .map(|(place, value)| resolve_one(&profile, place, value))
+        .collect())
+}
+
+fn resolve_one(profile: &Profile, place: &SetPlace, value: &str) -> anyhow::Result<Vec<Fill>> {
+    match place {
+        SetPlace::Variable(name) => {
+            let index = profile
+                .spec
+                .variables
+                .iter()
+                .flatten()
+                .position(|v| &v.name == name)
+                .with_context(|| {
+                    format!("--set var.{name}: the profile declares no variable {name:?}")
+                })?;
+            Ok(vec![typed(
+                variable_pointer(index, "defaultValue"),
+                String::new(),
+                value,
+            )])
+        }
+        SetPlace::Pack(pack, path) => {
+            let index = profile
+                .spec
+                .template
+                .packs
+                .iter()
+                .position(|p| &p.name == pack)
+                .with_context(|| {
+                    format!("--set {pack}:{path}: the profile has no pack {pack:?}")
+                })?;
+            let yaml = profile.spec.template.packs[index]
+                .values
+                .as_deref()
+                .unwrap_or("");
+            let scalars =
+                values::scalars(yaml).map_err(|e| anyhow::anyhow!("pack {pack:?} values: {e}"))?;
+            let fills: Vec<Fill> = scalars
+                .iter()
+                .filter(|s| s.value == PLACEHOLDER)
+                .filter(|s| {
+                    if path.starts_with('/') {
+                        values::pointer(&s.path) == *path
+                    } else {
+                        s.dotted() == *path
+                    }
+                })
+                .map(|s| {
+                    typed(
                         pack_pointer(index, "values"),
                         values::pointer(&s.path),
                         value,
-                    ));
-                }
+                    )
+                })
+                .collect();
+            if fills.is_empty() {
+                anyhow::bail!(
+                    "--set {pack}:{path}: no ******** there to fill (the secrets template lists the places)"
+                );
             }
+            Ok(fills)
         }
     }
-    Ok(fills)
 }
 
 #[cfg(test)]

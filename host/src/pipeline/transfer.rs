@@ -78,8 +78,9 @@ pub fn extract(
         say(&format!("mask      {plugin}: {count} value(s) masked"));
     }
     for m in &masked.values {
+        let inside = if m.key.is_empty() { "" } else { " " };
         say(&format!(
-            "          masked {} {} ({})",
+            "          masked {}{inside}{} ({})",
             m.pointer, m.key, m.rule
         ));
     }

@@ -177,9 +177,11 @@ pub fn undefined_macros(uses: &[Use], defined: &HashSet<String>, env: &str) -> V
 
 /// `value-masked`: pack values and variable defaults that are still `********`.
 pub fn masked_values(profile: &Profile, texts: &[Text<'_>]) -> Vec<Finding> {
-    let hint = |target: String| {
+    // `target` is the place as `--set` names it (none in a manifest: `--set` fills values only).
+    let hint = |target: Option<String>| {
+        let set = target.map_or(String::new(), |t| format!(", --set '{t}=VALUE'"));
         format!(
-            "supply the real value: --secrets BUNDLE (sealed by the export), --set {target}=VALUE, or --allow-masked to type it in Palette after the import"
+            "supply the real value: --secrets BUNDLE (sealed by the export){set}, or --allow-masked to type it in Palette after the import"
         )
     };
     let mut out = Vec::new();
@@ -196,7 +198,11 @@ pub fn masked_values(profile: &Profile, texts: &[Text<'_>]) -> Vec<Finding> {
                     format!("pack '{pack}': {path} is still the mask {PLACEHOLDER}; Palette would store it as the value"),
                 )
                 .at_value(t.pointer.clone(), path.clone())
-                .hint(hint(format!("{}#{path}", t.pointer))),
+                .hint(hint(
+                    t.pointer
+                        .ends_with("/values")
+                        .then(|| format!("{pack}:{path}")),
+                )),
             );
         }
     }
@@ -213,7 +219,7 @@ pub fn masked_values(profile: &Profile, texts: &[Text<'_>]) -> Vec<Finding> {
                 )
                 .at(pointer.clone())
                 .about(Subject::Variable(v.name.clone()))
-                .hint(hint(pointer)),
+                .hint(hint(Some(format!("var.{}", v.name)))),
             );
         }
     }

@@ -159,7 +159,7 @@ fn undeclared_variables_masked_values_and_bad_yaml_are_found_without_a_target() 
     let hint = masked.hint.as_deref().unwrap();
     assert!(
         hint.contains("--secrets BUNDLE")
-            && hint.contains("--set /spec/template/packs/0/values#db.password=VALUE")
+            && hint.contains("--set 'app:db.password=VALUE'")
             && hint.contains("--allow-masked"),
         "{hint}"
     );

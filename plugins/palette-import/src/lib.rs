@@ -16,8 +16,9 @@ impl importer::Guest for PaletteImport {
             &document,
             publish,
         )?;
+        // Debug: the host reports the import to the user itself.
         log::log(
-            log::Level::Info,
+            log::Level::Debug,
             &format!("imported into {env} as {}", out.uid),
         );
         Ok(out)
