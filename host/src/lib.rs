@@ -10,3 +10,4 @@ pub mod home;
 pub mod palette;
 pub mod pipeline;
 pub mod runtime;
+pub mod timing;

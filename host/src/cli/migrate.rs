@@ -39,6 +39,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         &Step::ALL,
         args.deliver.settings(Some(&args.from), &args.to),
     )?;
+    let (started, counted) = (std::time::Instant::now(), crate::timing::snapshot());
     let mut worst = super::exit::success();
     // Each `--set` fills the profiles that have its place; one that fills none is a mistake.
     let mut unused: Vec<Option<anyhow::Error>> = sets.values.iter().map(|_| None).collect();
@@ -80,6 +81,10 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         if code != super::exit::success() {
             worst = code;
         }
+    }
+    if globals.verbose > 0 {
+        let spent = crate::timing::snapshot().since(&counted);
+        say(&format!("time      {}", spent.split(started.elapsed())));
     }
     if let Some(why) = used
         .iter()

@@ -364,6 +364,13 @@ impl Client {
     }
 
     async fn send(&self, request: &Request) -> Result<RawResponse, ClientError> {
+        let start = std::time::Instant::now();
+        let out = self.send_retrying(request).await;
+        crate::timing::charge(crate::timing::Account::Palette, start.elapsed());
+        out
+    }
+
+    async fn send_retrying(&self, request: &Request) -> Result<RawResponse, ClientError> {
         let replay = replay_of(request);
         let mut rng = rand::rngs::StdRng::from_entropy();
         // Set once an import attempt failed in a way that might have landed (then was shown not to).

@@ -11,6 +11,7 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::{config, http, log, palette_api};
+use crate::timing;
 use super::limits::Limits;
 use super::palette_access::{self, CallScope};
 
@@ -263,10 +264,10 @@ impl palette_api::Host for State {
         palette_access::check(&req.method, &req.path, grant.write, self.call.scope)?;
         let what = format!("{} {}", req.method.to_ascii_uppercase(), req.path);
         let left = self.time_left(&what)?;
-        grant
-            .transport
-            .send(&env, &req, left)
-            .map_err(|e| self.explain_late(&what, e))
+        timing::timed(timing::Account::PaletteFromPlugin, || {
+            grant.transport.send(&env, &req, left)
+        })
+        .map_err(|e| self.explain_late(&what, e))
     }
 }
 

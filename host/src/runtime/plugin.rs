@@ -333,6 +333,15 @@ impl Plugin {
         cx: &types::Context,
         f: impl FnOnce(&mut Store<State>) -> wasmtime::Result<Result<R, types::PluginError>>,
     ) -> Result<R, PluginFailure> {
+        crate::timing::timed(crate::timing::Account::Plugin, || self.call_timed(step, cx, f))
+    }
+
+    fn call_timed<R>(
+        &self,
+        step: Step,
+        cx: &types::Context,
+        f: impl FnOnce(&mut Store<State>) -> wasmtime::Result<Result<R, types::PluginError>>,
+    ) -> Result<R, PluginFailure> {
         let call = CallInfo {
             scope: CallScope {
                 step,
