@@ -61,7 +61,10 @@ pub struct Snapshot {
 pub fn snapshot() -> Snapshot {
     let read = |a: Account| {
         let c = &COUNTERS[a as usize];
-        (Duration::from_nanos(c.nanos.load(Relaxed)), c.calls.load(Relaxed))
+        (
+            Duration::from_nanos(c.nanos.load(Relaxed)),
+            c.calls.load(Relaxed),
+        )
     };
     let (palette, palette_calls) = read(Account::Palette);
     let (plugins, plugin_calls) = read(Account::Plugin);

@@ -72,6 +72,7 @@
 //!   `null` or an object naming what was wrong (a missing permission, undefined variables or macros).
 //! - Reads and exports return `********` in place of values the pack schema marks `format "${password}"` and
 //!   of the `defaultValue` of variables with `isSensitive: true`.
+//! - Request bodies up to 64 MiB (profiles with CRDs in their manifests run to megabytes).
 //! - Rate limits (on by default, like Palette): token buckets per client IP, 10 req/s burst 5, and for
 //!   `/v1/clusterprofiles*` 50 req/s burst 250; over it 429 `TooManyRequests` with `Retry-After` (seconds).
 //! - Faults (off by default) apply to every `/v1` request, drawn from one RNG seeded with `--fault-seed`,

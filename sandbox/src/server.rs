@@ -313,8 +313,13 @@ fn router(state: Shared) -> Router {
             )
         })
         .layer(from_fn_with_state(state.clone(), front_door))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
+
+/// The largest request body accepted: a profile with CRDs in its manifests runs to megabytes
+/// (axum's default, 2 MiB, would refuse them).
+const BODY_LIMIT: usize = 64 << 20;
 
 /// Faults first (they model the network and the load balancer), then the rate limiter.
 async fn front_door(

@@ -406,4 +406,40 @@ async fn conflicts_and_an_approval_gate() {
             .await
             .contains(&"svc-gated@1.0.0".to_string())
     );
+
+    // Denied with --create-macros: the macros it would have needed are not created either.
+    source
+        .admin()
+        .post(
+            &format!(
+                "/v1/tenants/{}/macros",
+                source.running.tenant("acme").unwrap().uid
+            ),
+            &json!({"macros": [{"name": "zone", "value": "eu-1a"}]}),
+        )
+        .await
+        .expect(204);
+    let zoned =
+        crate::sandbox_support::small_profile("zoned", "zone: \"{{.spectro.macro.zone}}\"\n");
+    seed(&source, &zoned).await;
+    let (code, _, err) = go(vec![
+        "migrate".into(),
+        "--from".into(),
+        "src".into(),
+        "--to".into(),
+        "dst".into(),
+        "zoned@1.0.0".into(),
+        "--create-macros".into(),
+        "--policy".into(),
+        policy.to_str().unwrap().into(),
+    ])
+    .await;
+    assert_eq!(code, 4, "{err}");
+    assert!(!err.contains("created zone"), "{err}");
+    let macros = target
+        .admin()
+        .get("/v1/clusterprofiles/macros")
+        .await
+        .json();
+    assert_eq!(macros["macros"], json!([]), "{err}");
 }

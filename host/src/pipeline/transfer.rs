@@ -284,55 +284,13 @@ pub fn deliver(
     }
     let label = format!("{name}@{version}");
 
-    // Macros the target lacks: created from the carried or given values when asked.
-    let used = macro_names(&doc)?;
-    if !used.is_empty() && opts.create_macros {
-        let defined: BTreeSet<String> = transport
-            .block_on(target::macros(client))?
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-        let mut values: BTreeMap<&str, &str> = macros
-            .iter()
-            .map(|m| (m.name.as_str(), m.value.as_str()))
-            .collect();
-        values.extend(
-            opts.macro_values
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_str())),
-        );
-        let missing: Vec<&String> = used.iter().filter(|n| !defined.contains(*n)).collect();
-        let unknown: Vec<&str> = missing
-            .iter()
-            .filter(|n| !values.contains_key(n.as_str()))
-            .map(|n| n.as_str())
-            .collect();
-        if !unknown.is_empty() {
-            anyhow::bail!(
-                "--create-macros: no value for macro(s) {}; give each with --set macro.NAME=VALUE",
-                unknown.join(", ")
-            );
-        }
-        let create: Vec<(String, String)> = missing
-            .iter()
-            .map(|n| (n.to_string(), values[n.as_str()].to_string()))
-            .collect();
-        if !create.is_empty() {
-            let names: Vec<&str> = create.iter().map(|(n, _)| n.as_str()).collect();
-            if opts.dry_run {
-                say(&format!(
-                    "macros    would create {} in {env}",
-                    names.join(", ")
-                ));
-            } else {
-                let place = transport.block_on(target::create_macros(client, &create))?;
-                say(&format!(
-                    "macros    created {} in {env} ({place} scope)",
-                    names.join(", ")
-                ));
-            }
-        }
-    }
+    // Macros the target lacks: with --create-macros, created from the carried or given values
+    // once validation and approval have passed, so a refused import leaves nothing behind.
+    let create = if opts.create_macros {
+        macros_to_create(transport, client, &doc, macros, &opts.macro_values)?
+    } else {
+        Vec::new()
+    };
 
     let mut findings = pipeline.validate(&doc, &[]);
     if opts.allow_masked {
@@ -342,13 +300,11 @@ pub fn deliver(
             }
         }
     }
-    if opts.dry_run && opts.create_macros {
-        // The macros a dry run would create are not missing.
-        findings.retain(|r| {
-            !(r.finding.code == "macro-undefined"
-                && matches!(&r.finding.subject, Some(Subject::Macro(n)) if used.contains(n)))
-        });
-    }
+    // The macros ferry will create are not missing.
+    findings.retain(|r| {
+        !(r.finding.code == "macro-undefined"
+            && matches!(&r.finding.subject, Some(Subject::Macro(n)) if create.iter().any(|(c, _)| c == n)))
+    });
     let errors = findings
         .iter()
         .filter(|r| matches!(r.finding.severity, Severity::Error))
@@ -377,6 +333,21 @@ pub fn deliver(
         Verdict::NeedsReview(plugin, reason) => {
             say(&format!("approve   {plugin} asks for a review: {reason}"));
             return Ok((Outcome::NeedsReview { plugin, reason }, findings));
+        }
+    }
+    if !create.is_empty() {
+        let names: Vec<&str> = create.iter().map(|(n, _)| n.as_str()).collect();
+        if opts.dry_run {
+            say(&format!(
+                "macros    would create {} in {env}",
+                names.join(", ")
+            ));
+        } else {
+            let place = transport.block_on(target::create_macros(client, &create))?;
+            say(&format!(
+                "macros    created {} in {env} ({place} scope)",
+                names.join(", ")
+            ));
         }
     }
     if opts.dry_run {
@@ -409,4 +380,45 @@ pub fn deliver(
         },
         findings,
     ))
+}
+
+/// The macros `doc` uses that the target lacks, with their values (given ones over carried ones);
+/// an error naming those with no value.
+fn macros_to_create(
+    transport: &ClientTransport,
+    client: &crate::palette::Client,
+    doc: &str,
+    carried: &[MacroValue],
+    given: &[(String, String)],
+) -> anyhow::Result<Vec<(String, String)>> {
+    let used = macro_names(doc)?;
+    if used.is_empty() {
+        return Ok(Vec::new());
+    }
+    let defined: BTreeSet<String> = transport
+        .block_on(target::macros(client))?
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let mut values: BTreeMap<&str, &str> = carried
+        .iter()
+        .map(|m| (m.name.as_str(), m.value.as_str()))
+        .collect();
+    values.extend(given.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let missing: Vec<&String> = used.iter().filter(|n| !defined.contains(*n)).collect();
+    let unknown: Vec<&str> = missing
+        .iter()
+        .filter(|n| !values.contains_key(n.as_str()))
+        .map(|n| n.as_str())
+        .collect();
+    if !unknown.is_empty() {
+        anyhow::bail!(
+            "--create-macros: no value for macro(s) {}; give each with --set macro.NAME=VALUE",
+            unknown.join(", ")
+        );
+    }
+    Ok(missing
+        .iter()
+        .map(|n| (n.to_string(), values[n.as_str()].to_string()))
+        .collect())
 }

@@ -11,9 +11,9 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::{config, http, log, palette_api};
-use crate::timing;
 use super::limits::Limits;
 use super::palette_access::{self, CallScope};
+use crate::timing;
 
 /// How much of a guest's stdout/stderr is kept for the log; the rest is dropped.
 const GUEST_OUTPUT_CAP: usize = 64 * 1024;

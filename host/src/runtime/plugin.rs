@@ -333,7 +333,9 @@ impl Plugin {
         cx: &types::Context,
         f: impl FnOnce(&mut Store<State>) -> wasmtime::Result<Result<R, types::PluginError>>,
     ) -> Result<R, PluginFailure> {
-        crate::timing::timed(crate::timing::Account::Plugin, || self.call_timed(step, cx, f))
+        crate::timing::timed(crate::timing::Account::Plugin, || {
+            self.call_timed(step, cx, f)
+        })
     }
 
     fn call_timed<R>(
