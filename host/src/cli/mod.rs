@@ -9,6 +9,7 @@ use crate::config::passphrase::Passphrase;
 use clap::{Parser, Subcommand};
 
 pub mod config;
+pub mod diff;
 pub mod env;
 pub mod exit;
 pub mod export;
@@ -75,6 +76,8 @@ pub enum Command {
     Validate(validate::Args),
     /// Import a document into an environment, secrets restored, then verify it arrived as sent.
     Import(import::Args),
+    /// What differs between a profile in two environments, or a file and an environment (exit 6).
+    Diff(diff::Args),
     /// Check an API key against a Palette endpoint and store the environment.
     Login(login::Args),
     /// List, select, show or remove stored environments.
@@ -98,6 +101,7 @@ pub fn main() -> ExitCode {
         Command::Mask(args) => mask::run(args, &cli.globals),
         Command::Validate(args) => validate::run(args, &cli.globals),
         Command::Import(args) => import::run(args, &cli.globals),
+        Command::Diff(args) => diff::run(args, &cli.globals),
         Command::Login(args) => login::run(args, &cli.globals),
         Command::Env(args) => env::run(args, &cli.globals),
         Command::Profiles(args) => profiles::run(args, &cli.globals),
