@@ -7,6 +7,7 @@ mod client;
 mod credentials;
 mod credentials_leak;
 mod credentials_sandbox;
+mod diff;
 mod migrate;
 mod plugins;
 mod sandbox_cli;
