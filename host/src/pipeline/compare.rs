@@ -164,11 +164,10 @@ pub fn profiles(a: &Profile, b: &Profile, secrets: &Places) -> Comparison {
         );
     }
 
-    let vars = |p: &'_ Profile| -> Vec<Variable> { p.spec.variables.clone().unwrap_or_default() };
-    let (va, vb) = (vars(a), vars(b));
+    let (va, vb) = (variables(a), variables(b));
     let by_name: BTreeMap<&str, &Variable> = vb.iter().map(|v| (v.name.as_str(), v)).collect();
     let names_a: BTreeSet<&str> = va.iter().map(|v| v.name.as_str()).collect();
-    for var in &va {
+    for var in va {
         match by_name.get(var.name.as_str()) {
             Some(other) => c.variable(var, other, secrets),
             None => c.whole(Change::Removed, Subject::Variable(var.name.clone()), None),
@@ -463,6 +462,10 @@ impl Comparison {
             self.field(subject(), key, x.as_deref(), y.as_deref());
         }
     }
+}
+
+fn variables(p: &Profile) -> &[Variable] {
+    p.spec.variables.as_deref().unwrap_or_default()
 }
 
 /// A scalar with its place: the document it is in and its JSON pointer there.
