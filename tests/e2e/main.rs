@@ -8,6 +8,7 @@ mod credentials;
 mod credentials_leak;
 mod credentials_sandbox;
 mod demo;
+mod diff;
 mod migrate;
 mod plugins;
 mod sandbox_cli;

@@ -7,7 +7,7 @@ use ferry_sandbox::Role;
 use serde_json::{Value, json};
 
 use crate::sandbox_support::{Api, Sandbox, ml_ops};
-use crate::steps::{ferry_in, login, run, sandbox_without, write};
+use crate::steps::{ferry_run, login, sandbox_without, write};
 use crate::support::install_fixture;
 
 /// Imports `doc` into `sandbox` (tenant acme, tenant scope); its uid.
@@ -35,12 +35,6 @@ async fn profiles(api: &Api) -> Vec<String> {
         .collect();
     out.sort();
     out
-}
-
-async fn ferry_run(home: &Path, args: &[&str]) -> (i32, String, String) {
-    let mut cmd = ferry_in(home);
-    cmd.args(args);
-    run(cmd, "").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

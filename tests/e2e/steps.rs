@@ -47,6 +47,13 @@ pub async fn run(mut cmd: Command, stdin: &str) -> (i32, String, String) {
     .unwrap()
 }
 
+/// `ferry ARGS...` with the test home's passphrase: exit code, stdout, stderr.
+pub async fn ferry_run(home: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = ferry_in(home);
+    cmd.args(args);
+    run(cmd, "").await
+}
+
 /// Stores environment `env` for `sandbox` (tenant acme, tenant scope) with the key of `role`.
 pub async fn login(home: &Path, env: &str, sandbox: &Sandbox, role: Role) {
     let key = sandbox

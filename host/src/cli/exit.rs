@@ -15,6 +15,8 @@ pub const VALIDATION_FAILED: u8 = 3;
 pub const DENIED: u8 = 4;
 /// A bulk run finished, but some of its profiles failed.
 pub const PARTIAL: u8 = 5;
+/// `ferry diff` found differences (0 when it found none). Not 1 as for diff(1): 1 is a failure.
+pub const DIFFERS: u8 = 6;
 
 /// The codes with what each means, as `--help` prints them.
 pub const HELP: &str = "\
@@ -24,7 +26,8 @@ Exit codes:
   2  usage error (the command line was wrong)
   3  validation found errors (validate, import)
   4  an approval step denied the change or asked for review
-  5  some profiles of a bulk run failed";
+  5  some profiles of a bulk run failed
+  6  the profiles differ (diff)";
 
 /// `code` as the process's exit status.
 pub fn code(code: u8) -> ExitCode {
@@ -45,7 +48,15 @@ mod tests {
 
     #[test]
     fn the_help_text_lists_every_code() {
-        for c in [SUCCESS, FAILURE, USAGE, VALIDATION_FAILED, DENIED, PARTIAL] {
+        for c in [
+            SUCCESS,
+            FAILURE,
+            USAGE,
+            VALIDATION_FAILED,
+            DENIED,
+            PARTIAL,
+            DIFFERS,
+        ] {
             assert!(
                 HELP.contains(&format!("\n  {c}  ")),
                 "{c} missing from the help"

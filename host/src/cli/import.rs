@@ -1,6 +1,6 @@
 //! `ferry import`: fill the masked values, fix up, validate, approve, import, read back.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::Globals;
@@ -97,27 +97,10 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         &[Step::Validate, Step::Approve, Step::Import],
         args.deliver.settings(None, &args.env),
     )?;
-    let mut fills: Vec<Fill> = Vec::new();
-    let mut macros: Vec<MacroValue> = Vec::new();
-    if let Some(path) = &args.secrets {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read the secrets {}: {e}", path.display()))?;
-        if secrets::is_bundle(&text) {
-            let bundle = secrets::open_bundle(
-                &text,
-                session.credentials.key(),
-                session.credentials.passphrase(),
-            )?;
-            fills.extend(bundle.values.iter().map(Fill::from));
-            macros = bundle.macros.clone();
-        } else {
-            for p in secrets::read_template(&text)
-                .map_err(|e| e.context(format!("{}", path.display())))?
-            {
-                fills.push(secrets::typed(p.pointer, p.key, &p.value));
-            }
-        }
-    }
+    let (mut fills, macros) = match &args.secrets {
+        Some(path) => read_secrets(path, &session)?,
+        None => (Vec::new(), Vec::new()),
+    };
     fills.extend(edit::resolve_sets(&document, &sets.values)?);
     let carried = Carried {
         fills: &fills,
@@ -133,6 +116,30 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         &say,
     )?;
     conclude(&outcome, &findings, args.deliver.output)
+}
+
+/// The values a `--secrets` file gives: a sealed bundle (values and macros) or a filled template.
+pub fn read_secrets(
+    path: &Path,
+    session: &Session,
+) -> anyhow::Result<(Vec<Fill>, Vec<MacroValue>)> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read the secrets {}: {e}", path.display()))?;
+    if secrets::is_bundle(&text) {
+        let bundle = secrets::open_bundle(
+            &text,
+            session.credentials.key(),
+            session.credentials.passphrase(),
+        )?;
+        let fills = bundle.values.iter().map(Fill::from).collect();
+        return Ok((fills, bundle.macros.clone()));
+    }
+    let fills = secrets::read_template(&text)
+        .map_err(|e| e.context(format!("{}", path.display())))?
+        .into_iter()
+        .map(|p| secrets::typed(p.pointer, p.key, &p.value))
+        .collect();
+    Ok((fills, Vec::new()))
 }
 
 /// Prints the findings and turns the outcome into the exit code (docs/USAGE.md lists them).

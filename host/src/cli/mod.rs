@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 pub mod config;
 pub mod demo;
+pub mod diff;
 pub mod env;
 pub mod exit;
 pub mod export;
@@ -95,6 +96,8 @@ pub enum Command {
     Validate(validate::Args),
     /// Import a document into an environment, secrets restored, then verify it arrived as sent.
     Import(import::Args),
+    /// What differs between a profile in two environments, or a file and an environment (exit 6).
+    Diff(diff::Args),
     /// Check an API key against a Palette endpoint and store the environment.
     Login(login::Args),
     /// List, select, show or remove stored environments.
@@ -133,6 +136,7 @@ pub fn dispatch(command: Command, globals: &Globals) -> anyhow::Result<ExitCode>
         Command::Mask(args) => mask::run(args, globals),
         Command::Validate(args) => validate::run(args, globals),
         Command::Import(args) => import::run(args, globals),
+        Command::Diff(args) => diff::run(args, globals),
         Command::Login(args) => login::run(args, globals),
         Command::Env(args) => env::run(args, globals),
         Command::Profiles(args) => profiles::run(args, globals),

@@ -13,13 +13,15 @@
 //!
 //! [`Pipeline`] holds the loaded plugins and the run's context; the host-side pieces are
 //! [`secrets`] (bundle, template, restoring values), [`edit`] (changes to the document the host
-//! makes), [`target`] (what the host asks the target itself) and [`verify`] (the read-back).
+//! makes), [`target`] (what the host asks the target itself), [`verify`] (the read-back) and
+//! [`compare`] (what differs between two documents: the read-back's comparison and `ferry diff`'s).
 //!
 //! Without a `[steps]` list in the policy, a step runs ferry's built-ins ([`default_plugins`]).
 //! A mask or export failure stops the run: a document that may still hold a secret is never
 //! written. A validate plugin that fails counts as an error finding; an approve plugin that fails
 //! counts as a denial.
 
+pub mod compare;
 pub mod edit;
 pub mod secrets;
 pub mod target;

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use ferry_plugin_api::document::Profile;
 use ferry_plugin_api::refs::{self, Kind};
 
+use super::compare;
 use super::secrets::{self, Fill, MacroValue, Placeholder, Secret};
 use super::verify::{self, Verification};
 use super::{Pipeline, Reported, Verdict, edit, has_errors, target};
@@ -247,7 +248,7 @@ pub fn deliver(
         .iter()
         .map(|f| (f.pointer.clone(), f.key.clone()))
         .collect();
-    let places = verify::secret_places(&doc, &secret_places).map_err(anyhow::Error::msg)?;
+    let places = compare::secret_places(&doc, &secret_places).map_err(anyhow::Error::msg)?;
     if !transport.block_on(target::name_free(client, &name, &version))? {
         if let Some(uid) = transport.block_on(target::find_profile(client, &name, &version))? {
             let there = transport.block_on(target::export(client, &uid))?;

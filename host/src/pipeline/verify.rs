@@ -1,18 +1,16 @@
 //! After an import: did the profile arrive as sent? The host reads it back from the target and
-//! compares pack by pack and value by value (every scalar of every values YAML and manifest,
-//! every variable default). Secrets are compared by SHA-256 digest and never printed. Values the
-//! target masks on read (`********`: schema passwords, sensitive variables) cannot be compared and
-//! are counted as such.
-
-use std::collections::{BTreeMap, BTreeSet};
+//! compares it with what it sent ([`super::compare`]: every pack and value, secrets by SHA-256
+//! digest, never printed). What was sent must be there as sent; what the target adds (fields it
+//! fills in, labels, registry details) is not a failure, and only the pack fields an import sets
+//! (version, type, layer) are checked. Values the target masks on read (`********`: schema
+//! passwords, sensitive variables) cannot be compared and are counted as such.
 
 use ferry_plugin_api::document::Profile;
-use ferry_plugin_api::mask::PLACEHOLDER;
-use ferry_plugin_api::values;
-use sha2::{Digest, Sha256};
+
+use super::compare::{self, Change, Difference, Places, Subject, What};
 
 /// What the read-back showed.
-#[derive(Debug, Default, Clone, serde::Serialize)]
+#[derive(Debug, Default, Clone)]
 pub struct Verification {
     pub packs: usize,
     pub values: usize,
@@ -29,214 +27,49 @@ impl Verification {
 
     pub fn summary(&self) -> String {
         format!(
-            "{} pack(s), {} value(s) as sent ({} secret(s) compared by digest, {} masked by the target on read)",
+            "{} pack(s), {} value(s) as sent ({} secret(s) compared by digest, {} masked as ******** and not compared)",
             self.packs, self.values, self.secrets_by_digest, self.masked_on_read
         )
     }
 }
 
-/// Every string of a document that holds YAML or a variable default, by JSON pointer, with the
-/// pack or variable it belongs to.
-fn strings(profile: &Profile) -> BTreeMap<String, (String, String)> {
-    let mut out = BTreeMap::new();
-    for pack in &profile.spec.template.packs {
-        let at = format!("pack {}", pack.name);
-        if let Some(v) = &pack.values {
-            out.insert(format!("{}/values", pack.name), (at.clone(), v.clone()));
-        }
-        for m in pack.manifests.iter().flatten() {
-            if let Some(c) = &m.content {
-                out.insert(
-                    format!("{}/manifests/{}", pack.name, m.name),
-                    (format!("{at} manifest {}", m.name), c.clone()),
-                );
-            }
-        }
-    }
-    for var in profile.spec.variables.iter().flatten() {
-        if let Some(v) = &var.default_value {
-            out.insert(
-                format!("variables/{}", var.name),
-                (format!("variable {}", var.name), v.clone()),
-            );
-        }
-    }
-    out
-}
-
-fn digest(value: &str) -> [u8; 32] {
-    Sha256::digest(value.as_bytes()).into()
-}
-
-/// Compares what was sent with what the target gives back. `secrets` are the (pack-or-variable
-/// key, YAML pointer) places whose values must never be shown.
-pub fn compare(
-    sent: &str,
-    back: &str,
-    secrets: &BTreeSet<(String, String)>,
-) -> Result<Verification, String> {
+/// Compares what was sent with what the target gives back. `secrets` are the places whose
+/// values must never be shown ([`compare::secret_places`]).
+pub fn compare(sent: &str, back: &str, secrets: &Places) -> Result<Verification, String> {
     let sent = Profile::parse(sent)?;
     let back = Profile::parse(back).map_err(|e| format!("the target's copy: {e}"))?;
-    let mut v = Verification::default();
-    for pack in &sent.spec.template.packs {
-        v.packs += 1;
-        match back
-            .spec
-            .template
-            .packs
+    let c = compare::profiles(&sent, &back, secrets);
+    Ok(Verification {
+        packs: sent.spec.template.packs.len(),
+        values: c.values,
+        secrets_by_digest: c.secrets_by_digest,
+        masked_on_read: c.withheld,
+        differences: c
+            .differences
             .iter()
-            .find(|p| p.name == pack.name)
-        {
-            None => v.differences.push(format!(
-                "pack {} is missing from the target's copy",
-                pack.name
-            )),
-            Some(other) => {
-                for (field, a, b) in [
-                    ("version", &pack.version, &other.version),
-                    ("type", &pack.kind, &other.kind),
-                    ("layer", &pack.layer, &other.layer),
-                ] {
-                    if a.is_some() && a != b {
-                        v.differences.push(format!(
-                            "pack {}: {field} {:?} arrived as {:?}",
-                            pack.name,
-                            a.as_deref().unwrap_or(""),
-                            b.as_deref().unwrap_or("")
-                        ));
-                    }
-                }
-            }
-        }
-    }
-    let theirs = strings(&back);
-    for (place, (label, text)) in strings(&sent) {
-        let Some((_, other)) = theirs.get(&place) else {
-            v.differences
-                .push(format!("{label}: missing from the target's copy"));
-            continue;
-        };
-        if place.starts_with("variables/") {
-            compare_value(
-                &mut v,
-                &label,
-                "",
-                text.as_str(),
-                other,
-                secrets.contains(&(place.clone(), String::new())),
-            );
-            continue;
-        }
-        let (Ok(mine), Ok(yours)) = (values::scalars(&text), values::scalars(other)) else {
-            if &text != other {
-                v.differences.push(format!("{label}: the text differs"));
-            }
-            continue;
-        };
-        let yours: BTreeMap<String, &str> = yours
-            .iter()
-            .map(|s| (values::pointer(&s.path), s.value.as_str()))
-            .collect();
-        for s in &mine {
-            let key = values::pointer(&s.path);
-            match yours.get(&key) {
-                None => v
-                    .differences
-                    .push(format!("{label}: {} is missing", s.dotted())),
-                Some(other) => {
-                    let secret = secrets.contains(&(place.clone(), key.clone()));
-                    compare_value(&mut v, &label, &s.dotted(), &s.value, other, secret)
-                }
-            }
-        }
-    }
-    Ok(v)
+            .filter(|d| lost_or_changed(d))
+            .map(|d| format!("{d} (sent → arrived)"))
+            .collect(),
+    })
 }
 
-fn compare_value(
-    v: &mut Verification,
-    label: &str,
-    path: &str,
-    mine: &str,
-    theirs: &str,
-    secret: bool,
-) {
-    let at = if path.is_empty() {
-        label.to_string()
-    } else {
-        format!("{label}: {path}")
-    };
-    if theirs == PLACEHOLDER && mine != PLACEHOLDER {
-        v.masked_on_read += 1;
-        return;
+/// Whether a difference means something sent did not arrive as sent.
+fn lost_or_changed(d: &Difference) -> bool {
+    if d.change == Change::Added {
+        return false;
     }
-    v.values += 1;
-    if secret {
-        v.secrets_by_digest += 1;
-        if digest(mine) != digest(theirs) {
-            v.differences.push(format!(
-                "{at}: the secret arrived different (digests differ)"
-            ));
-        }
-    } else if mine != theirs {
-        v.differences
-            .push(format!("{at}: {mine:?} arrived as {theirs:?}"));
+    match (&d.subject, &d.what) {
+        (Subject::Profile, _) => false,
+        (Subject::Pack(_), What::Field(f)) => ["version", "type", "layer"].contains(&f.as_str()),
+        (Subject::Variable(_), What::Field(_)) => false,
+        _ => true,
     }
-}
-
-/// The places of `secrets` (pointer, key) as [`compare`] names them, for `document`.
-pub fn secret_places(
-    document: &str,
-    secrets: &[(String, String)],
-) -> Result<BTreeSet<(String, String)>, String> {
-    let profile = Profile::parse(document)?;
-    let mut out = BTreeSet::new();
-    for (pointer, key) in secrets {
-        let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
-        let place = match parts.as_slice() {
-            ["spec", "template", "packs", i, rest @ ..] => {
-                let Some(pack) = i
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| profile.spec.template.packs.get(i))
-                else {
-                    continue;
-                };
-                match rest {
-                    ["values"] => format!("{}/values", pack.name),
-                    ["manifests", m, "content"] => {
-                        let Some(manifest) = m
-                            .parse::<usize>()
-                            .ok()
-                            .and_then(|m| pack.manifests.as_ref()?.get(m))
-                        else {
-                            continue;
-                        };
-                        format!("{}/manifests/{}", pack.name, manifest.name)
-                    }
-                    _ => continue,
-                }
-            }
-            ["spec", "variables", i, "defaultValue"] => {
-                let Some(var) = i
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| profile.spec.variables.as_ref()?.get(i))
-                else {
-                    continue;
-                };
-                format!("variables/{}", var.name)
-            }
-            _ => continue,
-        };
-        out.insert((place, key.clone()));
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     const SENT: &str = r#"{"metadata":{"name":"p"},"spec":{"version":"1.0.0","template":{"packs":[
       {"name":"app","version":"1.0.0","values":"a: 1\npass: s3cr3t\nkey: k\n"}]},
@@ -244,8 +77,11 @@ mod tests {
 
     #[test]
     fn same_content_verifies_with_secrets_by_digest() {
-        let back = SENT.replace("key: k", "key: '********'");
-        let secrets = secret_places(
+        let back = SENT.replace("key: k", "key: '********'").replace(
+            "\"name\":\"p\"",
+            "\"name\":\"p\",\"labels\":{\"added\":\"by-target\"}",
+        );
+        let secrets = compare::secret_places(
             SENT,
             &[("/spec/template/packs/0/values".into(), "/pass".into())],
         )
@@ -261,7 +97,7 @@ mod tests {
     #[test]
     fn a_changed_secret_is_reported_without_its_value() {
         let back = SENT.replace("s3cr3t", "other");
-        let secrets = secret_places(
+        let secrets = compare::secret_places(
             SENT,
             &[("/spec/template/packs/0/values".into(), "/pass".into())],
         )
@@ -275,5 +111,12 @@ mod tests {
         );
         let v = compare(SENT, &back, &BTreeSet::new()).unwrap();
         assert_eq!(v.differences.len(), 2, "{:?}", v.differences);
+    }
+
+    #[test]
+    fn a_value_lost_on_the_way_fails_and_one_added_does_not() {
+        let back = SENT.replace("key: k\\n", "extra: e\\n");
+        let v = compare(SENT, &back, &BTreeSet::new()).unwrap();
+        assert_eq!(v.differences, ["- values app: key: k (sent → arrived)"]);
     }
 }
