@@ -437,3 +437,61 @@ async fn conflicts_and_an_approval_gate() {
         .json();
     assert_eq!(macros["macros"], json!([]), "{err}");
 }
+
+/// `ferry ARGS` on a pseudo-terminal (util-linux `script`), fed `answer`; (exit code, what it printed).
+async fn on_a_terminal(home: &Path, args: &str, answer: &str) -> (i32, String) {
+    let mut cmd = std::process::Command::new("script");
+    cmd.args([
+        "-qec",
+        &format!("{} {args}", env!("CARGO_BIN_EXE_ferry")),
+        "/dev/null",
+    ])
+    .env("FERRY_HOME", home)
+    .env(
+        "PALETTE_ENCRYPTION_PASSWORD",
+        crate::credentials::PASSPHRASE,
+    );
+    let (code, out, err) = crate::steps::run(cmd, answer).await;
+    (code, out + &err)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_ferry_asks_before_it_changes_the_target() {
+    let home = tempfile::tempdir().unwrap();
+    let source = Sandbox::start().await;
+    let target = Sandbox::start().await;
+    for name in ["svc", "api"] {
+        seed(
+            &source,
+            &crate::sandbox_support::small_profile(name, "replicas: 1\n"),
+        )
+        .await;
+    }
+    login(home.path(), "src", &source, Role::Admin).await;
+    login(home.path(), "dst", &target, Role::Admin).await;
+    let migrate = "migrate --from src --to dst svc@1.0.0";
+
+    let (code, shown) = on_a_terminal(home.path(), migrate, "n\n").await;
+    assert_eq!(code, 4, "{shown}");
+    assert!(
+        shown.contains("import svc@1.0.0 into dst? [y/N]"),
+        "{shown}"
+    );
+    assert!(shown.contains("you did not confirm svc@1.0.0"), "{shown}");
+    assert!(profiles(&target.admin()).await.is_empty());
+
+    let (code, shown) = on_a_terminal(home.path(), migrate, "y\n").await;
+    assert_eq!(code, 0, "{shown}");
+    assert_eq!(profiles(&target.admin()).await, ["svc@1.0.0"]);
+
+    // --yes: no question; nor without a terminal (every other test).
+    let (code, shown) = on_a_terminal(
+        home.path(),
+        "migrate --from src --to dst api@1.0.0 --yes",
+        "",
+    )
+    .await;
+    assert_eq!(code, 0, "{shown}");
+    assert!(!shown.contains("[y/N]"), "{shown}");
+    assert_eq!(profiles(&target.admin()).await, ["api@1.0.0", "svc@1.0.0"]);
+}

@@ -120,7 +120,7 @@ pub fn run(_args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         .map(|(place, value)| format!("{place}={value}"))
         .collect();
     let mut second = first.clone();
-    second.extend(["--pack-map", &pack_map, "--create-macros"]);
+    second.extend(["--pack-map", &pack_map, "--create-macros", "--yes"]);
     for set in &sets {
         second.extend(["--set", set]);
     }

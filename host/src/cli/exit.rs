@@ -11,7 +11,7 @@ pub const FAILURE: u8 = 1;
 pub const USAGE: u8 = 2;
 /// Validation found errors (`ferry validate`, `ferry import`): nothing was changed.
 pub const VALIDATION_FAILED: u8 = 3;
-/// An approval step denied the change, or asked for a review.
+/// An approval step denied the change, or asked for a review; or the user answered no.
 pub const DENIED: u8 = 4;
 /// A bulk run finished, but some of its profiles failed.
 pub const PARTIAL: u8 = 5;
@@ -25,7 +25,7 @@ Exit codes:
   1  failure (an error was reported)
   2  usage error (the command line was wrong)
   3  validation found errors (validate, import)
-  4  an approval step denied the change or asked for review
+  4  an approval step denied the change or asked for review (or you answered no)
   5  some profiles of a bulk run failed
   6  the profiles differ (diff)";
 

@@ -34,9 +34,9 @@ pub struct DeliverArgs {
     /// Show what would be sent and created; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Do not ask before importing. ferry does not ask yet, so this is accepted for scripts that
-    /// will want it once it does.
-    #[arg(long)]
+    /// Do not ask before importing. ferry asks only when stdin and stderr are a terminal, so
+    /// scripts and CI need no flag; this is for a person who wants no question.
+    #[arg(long, short = 'y')]
     pub yes: bool,
     /// Findings as a table (stderr) or JSON (stdout).
     #[arg(long, value_enum, default_value = "table")]
@@ -56,6 +56,8 @@ impl DeliverArgs {
                 macro_values: sets.macros.clone(),
                 allow_masked: self.allow_masked,
                 dry_run: self.dry_run,
+                confirm: (!self.yes && super::confirm::someone_to_ask())
+                    .then_some(super::confirm::ask),
             },
             sets,
         ))
@@ -165,6 +167,12 @@ pub fn conclude(
         }
         Outcome::Denied { plugin, reason } | Outcome::NeedsReview { plugin, reason } => {
             say(&format!("nothing was imported: {plugin} said: {reason}"));
+            super::exit::code(super::exit::DENIED)
+        }
+        Outcome::Declined { label } => {
+            say(&format!(
+                "nothing was imported: you did not confirm {label}"
+            ));
             super::exit::code(super::exit::DENIED)
         }
     })

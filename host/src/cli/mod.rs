@@ -9,6 +9,7 @@ use crate::config::passphrase::Passphrase;
 use clap::{Parser, Subcommand};
 
 pub mod config;
+pub mod confirm;
 pub mod demo;
 pub mod diff;
 pub mod env;

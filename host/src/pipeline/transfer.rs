@@ -154,6 +154,9 @@ pub struct DeliverOptions {
     pub macro_values: Vec<(String, String)>,
     pub allow_masked: bool,
     pub dry_run: bool,
+    /// Asked before anything is changed in the target (the question; `false` stops there).
+    /// `None`: nobody to ask (`--yes`, or not on a terminal).
+    pub confirm: Option<fn(&str) -> bool>,
 }
 
 /// How a delivery ended.
@@ -184,6 +187,10 @@ pub enum Outcome {
     },
     /// `--dry-run`: what would have been imported.
     DryRun {
+        label: String,
+    },
+    /// The user answered no when asked to go ahead.
+    Declined {
         label: String,
     },
 }
@@ -334,6 +341,17 @@ pub fn deliver(
         Verdict::NeedsReview(plugin, reason) => {
             say(&format!("approve   {plugin} asks for a review: {reason}"));
             return Ok((Outcome::NeedsReview { plugin, reason }, findings));
+        }
+    }
+    if let Some(confirm) = opts.confirm.filter(|_| !opts.dry_run) {
+        let macros = if create.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<&str> = create.iter().map(|(n, _)| n.as_str()).collect();
+            format!(" and create macro(s) {}", names.join(", "))
+        };
+        if !confirm(&format!("import {label} into {env}{macros}?")) {
+            return Ok((Outcome::Declined { label }, findings));
         }
     }
     if !create.is_empty() {
