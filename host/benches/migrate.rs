@@ -123,7 +123,7 @@ struct MemoryRun {
 fn memory_run(dir: &Path, home: &Path, bytes: usize) -> MemoryRun {
     let source = Sandbox::start(&dir.join("src"), "off");
     let doc = big_profile(bytes);
-    seed(&source, &[doc.clone()]);
+    seed(&source, std::slice::from_ref(&doc));
     let target = Sandbox::start(&dir.join("dst"), "off");
     login(home, "src", &source);
     login(home, "dst", &target);
@@ -176,6 +176,8 @@ fn big_profile(bytes: usize) -> String {
 }
 
 /// Runs ferry to its end, with its wall time and peak resident memory (from `wait4`).
+// The child is waited for by `wait`, with `wait4`, which clippy does not see.
+#[allow(clippy::zombie_processes)]
 fn measure(home: &Path, args: &[&str]) -> Run {
     let started = Instant::now();
     let mut child = ferry(home)
@@ -341,9 +343,8 @@ fn seed(sandbox: &Sandbox, docs: &[String]) {
 fn report_split(label: &str, runs: &mut [Run]) {
     let mut walls: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
     walls.sort();
-    let parsed: Vec<(f64, f64, f64, f64)> =
-        runs.iter().map(|r| split_of(&r.stderr, r.wall)).collect();
-    let median = |f: &dyn Fn(&(f64, f64, f64, f64)) -> f64| {
+    let parsed: Vec<Split> = runs.iter().map(|r| split_of(&r.stderr)).collect();
+    let median = |f: &dyn Fn(&Split) -> f64| {
         let mut v: Vec<f64> = parsed.iter().map(f).collect();
         v.sort_by(|a, b| a.partial_cmp(b).unwrap());
         v[v.len() / 2]
@@ -371,8 +372,11 @@ fn report_split(label: &str, runs: &mut [Run]) {
     );
 }
 
-/// (migration ms, Palette ms, plugin ms, plugin calls) from the `time` line of `ferry -v migrate`.
-fn split_of(stderr: &str, wall: Duration) -> (f64, f64, f64, f64) {
+/// (migration ms, Palette ms, plugin ms, plugin calls).
+type Split = (f64, f64, f64, f64);
+
+/// The split from the `time` line of `ferry -v migrate`.
+fn split_of(stderr: &str) -> Split {
     let line = stderr
         .lines()
         .find_map(|l| l.strip_prefix("time"))
@@ -383,7 +387,6 @@ fn split_of(stderr: &str, wall: Duration) -> (f64, f64, f64, f64) {
         .collect();
     // "{wall} ms: Palette {ms} ms ({n} requests, {pct}%), plugin steps {ms} ms ({n} calls, {pct}%), ..."
     assert!(numbers.len() >= 7, "unexpected time line: {line}");
-    let _ = wall;
     (numbers[0], numbers[1], numbers[4], numbers[5])
 }
 

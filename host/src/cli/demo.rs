@@ -72,7 +72,7 @@ pub fn run(_args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     // A home of its own with a random passphrase: the demo never touches the user's environments.
     let home = work.path().join("home");
     let demo = Globals {
-        encryption_passphrase: Some(Passphrase::new(&random_passphrase())),
+        encryption_passphrase: Some(Passphrase::new(random_passphrase())),
         verbose: globals.verbose,
         home: Some(home),
     };
