@@ -1,15 +1,15 @@
 //! The changes the host makes to a document on its way to the target, each touching only the
-//! strings it changes ([`super::text`]): a new name or version, registries mapped to the
+//! strings it changes ([`ferry_plugin_api::json_text`]): a new name or version, registries mapped to the
 //! target's, and values a user gives with `--set`.
 
 use anyhow::Context as _;
 use ferry_plugin_api::document::{Profile, pack_pointer, variable_pointer};
+use ferry_plugin_api::json_text as text;
 use ferry_plugin_api::mask::PLACEHOLDER;
 use ferry_plugin_api::values;
 
 use super::secrets::{Fill, typed};
 use super::target::Registry;
-use super::text;
 
 /// The document's `metadata.name` and `spec.version`.
 pub fn name_version(document: &str) -> anyhow::Result<(String, String)> {

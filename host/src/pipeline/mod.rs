@@ -23,7 +23,6 @@
 pub mod edit;
 pub mod secrets;
 pub mod target;
-pub mod text;
 pub mod transfer;
 pub mod verify;
 

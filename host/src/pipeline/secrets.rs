@@ -283,8 +283,8 @@ pub fn restore(document: &str, fills: &[Fill]) -> anyhow::Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::text;
     use super::*;
+    use ferry_plugin_api::json_text as text;
 
     const DOC: &str = r#"{"metadata":{"name":"p"},"spec":{"version":"1.0.0","template":{"packs":[
       {"name":"app","values":"a: 1 # keep\npass: \"********\"\nlist:\n  - x: '********'\n"}]},
