@@ -9,6 +9,7 @@ use crate::config::passphrase::Passphrase;
 use clap::{Parser, Subcommand};
 
 pub mod config;
+pub mod document_file;
 pub mod env;
 pub mod exit;
 pub mod export;
