@@ -52,14 +52,14 @@ pub fn mask_document(
         };
         let text = &literal.text;
         let mut pack_edits = Vec::new();
-        for scalar in values::scalars(text).map_err(in_pack)? {
+        for (key, scalar) in values::keyed_scalars(text).map_err(in_pack)? {
             if !worth_masking(&scalar.value) {
                 continue;
             }
             if let Some(reason) = pack_rule(&pack.name, &scalar) {
                 masked.push(MaskedValue {
                     pointer: pack_pointer(index, "values"),
-                    key: values::pointer(&scalar.path),
+                    key,
                     value: text[scalar.span.clone()].to_string(),
                     rule: reason,
                 });
@@ -221,6 +221,20 @@ mod tests {
         // Back in place: the YAML is as it was; the JSON decodes to the same document.
         let back = crate::scan::restore(&masked, &out.masked).unwrap();
         assert_eq!(back, doc.replace("p\\u0026w", "p&w"));
+    }
+
+    #[test]
+    fn a_value_in_a_later_document_is_named_by_it_and_restored() {
+        let doc = r#"{"spec":{"template":{"packs":[{"name":"a","values":"key: open\n---\nkey: s3cret\n"}]}}}"#;
+        let out = palette_rules(
+            doc,
+            &[meta("a", &[("key", r#"{{ format "${password}" }}"#)])],
+        )
+        .unwrap();
+        let keys: Vec<&str> = out.masked.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, ["[0]/key", "[1]/key"]);
+        let masked = out.document.unwrap();
+        assert_eq!(crate::scan::restore(&masked, &out.masked).unwrap(), doc);
     }
 
     fn repo_file(path: &str) -> String {

@@ -94,7 +94,7 @@ use crate::document::{Skim, pack_pointer, variable_pointer};
 use crate::json_text::Literal;
 use crate::mask::PLACEHOLDER;
 use crate::types::{MaskOutput, MaskedValue};
-use crate::values::{self, Scalar, Segment};
+use crate::values::{self, Segment};
 
 /// A value the allow-list kept in clear: where it is and the rule it would have fired.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,7 +186,7 @@ pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String>
             let nth = seen.entry(m.key.as_str()).or_default();
             let (span, whole) = match field.place {
                 Place::Variable { .. } => (0..text.len(), text == PLACEHOLDER),
-                Place::Yaml { .. } => find_key(&docs, &m.key)
+                Place::Yaml { .. } => values::find_key(&docs, &m.key)
                     .map(|s| (s.span.clone(), s.value == PLACEHOLDER))
                     .ok_or_else(|| format!("nothing to restore at {} {}", m.pointer, m.key))?,
             };
@@ -207,17 +207,6 @@ pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String>
         edits.extend(field.literal.edits(document, field_edits));
     }
     Ok(values::replace(document, edits))
-}
-
-/// The scalar a `key` names (`/a/0/b`, or `[1]/a` in a later document).
-fn find_key<'a>(docs: &'a [Vec<Scalar>], key: &str) -> Option<&'a Scalar> {
-    let (doc, pointer) = match key.strip_prefix('[').and_then(|k| k.split_once(']')) {
-        Some((n, rest)) => (n.parse().ok()?, rest),
-        None => (0, key),
-    };
-    docs.get(doc)?
-        .iter()
-        .find(|s| values::pointer(&s.path) == pointer)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -344,12 +333,11 @@ fn scan_yaml(text: &str, manifest: bool) -> Result<Vec<Hit>, String> {
             let Some(verdict) = judge(&s.value, &cx) else {
                 continue;
             };
-            let pointer = values::pointer(&s.path);
-            let dotted = s.dotted();
-            let (key, path) = if several {
-                (format!("[{n}]{pointer}"), format!("[{n}].{dotted}"))
+            let key = values::key(docs.len(), n, &s.path);
+            let path = if several {
+                format!("[{n}].{}", s.dotted())
             } else {
-                (pointer, dotted)
+                s.dotted()
             };
             let hit = |range: Range<usize>, replacement: Cow<'static, str>, rule: &str| Hit {
                 range,

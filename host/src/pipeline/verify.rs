@@ -127,25 +127,28 @@ pub fn compare(
             );
             continue;
         }
-        let (Ok(mine), Ok(yours)) = (values::scalars(&text), values::scalars(other)) else {
+        // Keyed per document: a manifest's `---` documents each have their own `kind`, say.
+        let (Ok(mine), Ok(yours)) = (values::keyed_scalars(&text), values::keyed_scalars(other))
+        else {
             if &text != other {
                 v.differences.push(format!("{label}: the text differs"));
             }
             continue;
         };
-        let yours: BTreeMap<String, &str> = yours
+        let yours: BTreeMap<&str, &str> = yours
             .iter()
-            .map(|s| (values::pointer(&s.path), s.value.as_str()))
+            .map(|(key, s)| (key.as_str(), s.value.as_str()))
             .collect();
-        for s in &mine {
-            let key = values::pointer(&s.path);
-            match yours.get(&key) {
-                None => v
-                    .differences
-                    .push(format!("{label}: {} is missing", s.dotted())),
+        for (key, s) in &mine {
+            // A later document's value: its index before the dotted path, as the key has it.
+            let doc = key.strip_prefix('[').and_then(|k| k.split_once(']'));
+            let doc = doc.map(|(n, _)| format!("[{n}].")).unwrap_or_default();
+            let path = format!("{doc}{}", s.dotted());
+            match yours.get(key.as_str()) {
+                None => v.differences.push(format!("{label}: {path} is missing")),
                 Some(other) => {
                     let secret = secrets.contains(&(place.clone(), key.clone()));
-                    compare_value(&mut v, &label, &s.dotted(), &s.value, other, secret)
+                    compare_value(&mut v, &label, &path, &s.value, other, secret)
                 }
             }
         }
@@ -275,5 +278,29 @@ mod tests {
         );
         let v = compare(SENT, &back, &BTreeSet::new()).unwrap();
         assert_eq!(v.differences.len(), 2, "{:?}", v.differences);
+    }
+
+    #[test]
+    fn each_document_of_a_manifest_is_compared_with_its_own() {
+        let sent = r#"{"spec":{"template":{"packs":[{"name":"m","manifests":[{"name":"db",
+          "content":"kind: ConfigMap\ndata:\n  a: x\n---\nkind: Secret\ndata:\n  a: s3cr3t\n"}]}]}}}"#;
+        let secrets = secret_places(
+            sent,
+            &[(
+                "/spec/template/packs/0/manifests/0/content".into(),
+                "[1]/data/a".into(),
+            )],
+        )
+        .unwrap();
+        let v = compare(sent, sent, &secrets).unwrap();
+        assert!(v.ok(), "{:?}", v.differences);
+        assert_eq!((v.values, v.secrets_by_digest), (4, 1));
+        let v = compare(sent, &sent.replace("s3cr3t", "other"), &secrets).unwrap();
+        assert_eq!(v.differences.len(), 1, "{:?}", v.differences);
+        let said = &v.differences[0];
+        assert!(
+            said.contains("[1].data.a") && !said.contains("s3cr3t"),
+            "{said}"
+        );
     }
 }
