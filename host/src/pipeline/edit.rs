@@ -114,7 +114,7 @@ pub struct Sets {
 pub enum SetPlace {
     /// `var.NAME`: a variable's default.
     Variable(String),
-    /// `PACK:PATH`: a value in a pack's values, PATH dotted (`a.b.$[].c`) or a pointer (`/a/b/0/c`).
+    /// `PACK:PATH`: a value in a pack's values, PATH dotted (`a.b.$[].c`) or a pointer (`/a/b/0/c`; `[1]/a` in a later document).
     Pack(String, String),
 }
 
@@ -183,14 +183,16 @@ pub fn resolve_sets(document: &str, sets: &[(SetPlace, String)]) -> anyhow::Resu
                     .values
                     .as_deref()
                     .unwrap_or("");
-                let scalars = values::scalars(yaml)
+                let scalars = values::keyed_scalars(yaml)
                     .map_err(|e| anyhow::anyhow!("pack {pack:?} values: {e}"))?;
+                // A pointer names one value (`[1]/a` in a later document); a dotted path, every
+                // value it matches.
                 let matches: Vec<_> = scalars
                     .iter()
-                    .filter(|s| s.value == PLACEHOLDER)
-                    .filter(|s| {
-                        if path.starts_with('/') {
-                            values::pointer(&s.path) == *path
+                    .filter(|(_, s)| s.value == PLACEHOLDER)
+                    .filter(|(key, s)| {
+                        if path.starts_with(['/', '[']) {
+                            key == path
                         } else {
                             s.dotted() == *path
                         }
@@ -201,12 +203,8 @@ pub fn resolve_sets(document: &str, sets: &[(SetPlace, String)]) -> anyhow::Resu
                         "--set {pack}:{path}: no ******** there to fill (the secrets template lists the places)"
                     );
                 }
-                for s in matches {
-                    fills.push(typed(
-                        pack_pointer(index, "values"),
-                        values::pointer(&s.path),
-                        value,
-                    ));
+                for (key, _) in matches {
+                    fills.push(typed(pack_pointer(index, "values"), key.clone(), value));
                 }
             }
         }
