@@ -1,7 +1,10 @@
 //! Palette's export document (`v1ClusterProfileImportEntity`), as serde types that keep every field
 //! they do not name in `extra`, so a document read and written again loses nothing.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -112,6 +115,103 @@ impl Profile {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a profile always serializes")
+    }
+}
+
+/// The strings of an export that can hold values to mask, borrowed from its text so that each
+/// one's place in it is known ([`crate::json_text::Literal`]), with what a masker decides by:
+/// pack names, variables. Reading only these costs far less than parsing a [`Profile`]: the values
+/// are neither decoded nor copied until a masker asks for them.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Skim<'a> {
+    #[serde(borrow)]
+    spec: Option<SkimSpec<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SkimSpec<'a> {
+    #[serde(borrow)]
+    template: Option<SkimTemplate<'a>>,
+    #[serde(borrow)]
+    variables: Option<Vec<&'a RawValue>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SkimTemplate<'a> {
+    #[serde(borrow)]
+    packs: Option<Vec<SkimPack<'a>>>,
+}
+
+/// A pack's name and the strings that hold its YAML.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SkimPack<'a> {
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    #[serde(borrow)]
+    pub values: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub manifests: Option<Vec<SkimManifest<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SkimManifest<'a> {
+    #[serde(borrow)]
+    pub content: Option<&'a RawValue>,
+}
+
+/// A variable's name and default, borrowed; [`SkimVariable::model`] reads the rest.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SkimVariable<'a> {
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    #[serde(rename = "defaultValue", borrow)]
+    pub default_value: Option<&'a RawValue>,
+    #[serde(skip)]
+    whole: Option<&'a RawValue>,
+}
+
+impl SkimVariable<'_> {
+    /// The variable as a [`Variable`].
+    pub fn model(&self) -> Result<Variable, String> {
+        let whole = self.whole.map_or("{}", RawValue::get);
+        serde_json::from_str(whole).map_err(|e| format!("variable {:?}: {e}", self.name))
+    }
+}
+
+impl<'a> Skim<'a> {
+    /// Reads `document`; the error says what is wrong and where.
+    pub fn parse(document: &'a str) -> Result<Skim<'a>, String> {
+        serde_json::from_str(document)
+            .map_err(|e| format!("not a Palette profile export (JSON): {e}"))
+    }
+
+    pub fn packs(&self) -> &[SkimPack<'a>] {
+        let packs = self
+            .spec
+            .as_ref()
+            .and_then(|s| s.template.as_ref()?.packs.as_ref());
+        packs.map_or(&[], Vec::as_slice)
+    }
+
+    /// The variables, in order.
+    pub fn variables(&self) -> Result<Vec<SkimVariable<'a>>, String> {
+        self.spec
+            .iter()
+            .flat_map(|s| s.variables.iter().flatten())
+            .enumerate()
+            .map(|(i, raw)| {
+                let mut var: SkimVariable<'a> = serde_json::from_str(raw.get())
+                    .map_err(|e| format!("/spec/variables/{i}: {e}"))?;
+                var.whole = Some(raw);
+                Ok(var)
+            })
+            .collect()
     }
 }
 

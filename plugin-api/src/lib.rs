@@ -4,6 +4,7 @@
 //!   export macro per step: [`export_masker!`], [`export_validator!`], [`export_approver!`],
 //!   [`export_exporter!`], [`export_importer!`].
 //! - [`document`]: a serde model of Palette's export document that keeps fields it does not know.
+//! - [`json_text`]: find a value in a document's JSON text by pointer and edit it in place.
 //! - [`values`]: find scalars in a pack's values YAML by dotted path (`a.b.$[].c`) and edit them in place.
 //! - [`schema`]: Palette's pack schema mini-language (`{{ required | format "${password}" }}`).
 //! - [`refs`]: `{{.spectro.macro|var|system|pack.NAME}}` references in a text.
@@ -32,6 +33,7 @@ pub mod document;
 pub mod export;
 pub mod finding;
 pub mod import;
+pub mod json_text;
 pub mod mask;
 pub mod refs;
 pub mod scan;

@@ -1,9 +1,15 @@
 //! Masking: take secrets out of a profile document, replace them with Palette's placeholder, and
 //! report each one so the host can seal it.
 //!
-//! [`mask_packs`] and [`mask_variables`] are the engine any masker uses with its own rule;
-//! [`palette_rules`] applies Palette's rules (schema `format "${password}"` and `isSensitive`
-//! variables), which is what the built-in masker does.
+//! [`mask_document`] is the engine any masker uses with its own rules; [`palette_rules`] applies
+//! Palette's rules (schema `format "${password}"` and `isSensitive` variables), which is what the
+//! built-in masker does.
+//!
+//! The document's text is edited in place, as [`crate::scan`] does: only the masked scalars
+//! change; comments, key order, quoting and layout of the YAML, and field order, spacing and
+//! escapes of the JSON, stay byte for byte. A pack value's `value` is the scalar's source text
+//! (quotes and all), a variable's is its decoded string, so [`crate::scan::restore`] puts back
+//! exactly what was there.
 //!
 //! Not masked, whatever the rule: empty values (nothing to hide), values already `********`
 //! (Palette took them out before; only the target can supply them), and values that are a single
@@ -11,7 +17,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::document::{Pack, Profile, Variable, pack_pointer, variable_pointer};
+use crate::document::{Skim, Variable, pack_pointer, variable_pointer};
+use crate::json_text::Literal;
 use crate::types::{MaskOutput, MaskedValue, PackMeta};
 use crate::{refs, schema, values};
 
@@ -22,66 +29,70 @@ fn worth_masking(value: &str) -> bool {
     !value.is_empty() && value != PLACEHOLDER && !refs::is_only_reference(value)
 }
 
-/// Masks the scalars of every pack's values for which `rule` names a reason. Packs for which
-/// `wants` is false are not read at all (parsing YAML is most of a masker's work).
-pub fn mask_packs(
-    profile: &mut Profile,
-    wants: impl Fn(&Pack) -> bool,
-    mut rule: impl FnMut(&Pack, &values::Scalar) -> Option<String>,
-) -> Result<Vec<MaskedValue>, String> {
+/// Masks, in `document`'s text, the scalars of each pack's values for which `pack_rule` names a
+/// reason (given the pack's name), and the default of each variable for which `variable_rule`
+/// does. Packs `wants` turns down (by name) are not read at all: parsing YAML is most of a
+/// masker's work. `document` is `None` in the output when nothing was masked.
+pub fn mask_document(
+    document: &str,
+    wants: impl Fn(&str) -> bool,
+    mut pack_rule: impl FnMut(&str, &values::Scalar) -> Option<String>,
+    mut variable_rule: impl FnMut(&Variable) -> Option<String>,
+) -> Result<MaskOutput, String> {
+    let skim = Skim::parse(document)?;
     let mut masked = Vec::new();
-    for (index, pack) in profile.spec.template.packs.iter_mut().enumerate() {
-        if !wants(pack) {
-            continue;
-        }
-        let Some(text) = pack.values.as_deref() else {
+    let mut edits = Vec::new();
+    for (index, pack) in skim.packs().iter().enumerate() {
+        let Some(raw) = pack.values.filter(|_| wants(&pack.name)) else {
             continue;
         };
-        let scalars =
-            values::scalars(text).map_err(|e| format!("pack '{}' values: {e}", pack.name))?;
-        let mut edits = Vec::new();
-        for scalar in &scalars {
+        let in_pack = |e: String| format!("pack '{}' values: {e}", pack.name);
+        let Some(literal) = Literal::of(document, raw).map_err(in_pack)? else {
+            continue;
+        };
+        let text = &literal.text;
+        let mut pack_edits = Vec::new();
+        for (key, scalar) in values::keyed_scalars(text).map_err(in_pack)? {
             if !worth_masking(&scalar.value) {
                 continue;
             }
-            if let Some(reason) = rule(pack, scalar) {
+            if let Some(reason) = pack_rule(&pack.name, &scalar) {
                 masked.push(MaskedValue {
                     pointer: pack_pointer(index, "values"),
-                    key: values::pointer(&scalar.path),
-                    value: scalar.value.clone(),
+                    key,
+                    value: text[scalar.span.clone()].to_string(),
                     rule: reason,
                 });
-                edits.push((scalar.span.clone(), values::quoted(PLACEHOLDER)));
+                pack_edits.push((scalar.span, values::quoted(PLACEHOLDER)));
             }
         }
-        if !edits.is_empty() {
-            pack.values = Some(values::replace(text, edits));
-        }
+        edits.extend(literal.edits(document, pack_edits));
     }
-    Ok(masked)
-}
-
-/// Masks the default value of every variable for which `rule` names a reason.
-pub fn mask_variables(
-    profile: &mut Profile,
-    mut rule: impl FnMut(&Variable) -> Option<String>,
-) -> Vec<MaskedValue> {
-    let mut masked = Vec::new();
-    for (index, var) in profile.spec.variables.iter_mut().flatten().enumerate() {
-        let Some(value) = var.default_value.as_deref().filter(|v| worth_masking(v)) else {
+    for (index, var) in skim.variables()?.iter().enumerate() {
+        let Some(raw) = var.default_value else {
             continue;
         };
-        if let Some(reason) = rule(var) {
+        let Some(literal) =
+            Literal::of(document, raw).map_err(|e| format!("variable {:?}: {e}", var.name))?
+        else {
+            continue;
+        };
+        if !worth_masking(&literal.text) {
+            continue;
+        }
+        if let Some(reason) = variable_rule(&var.model()?) {
+            edits.push(literal.replace_all(PLACEHOLDER));
             masked.push(MaskedValue {
                 pointer: variable_pointer(index, "defaultValue"),
                 key: String::new(),
-                value: value.to_string(),
+                value: literal.text,
                 rule: reason,
             });
-            var.default_value = Some(PLACEHOLDER.to_string());
         }
     }
-    masked
+    // Nothing masked: the host keeps the document it has.
+    let document = (!edits.is_empty()).then(|| values::replace(document, edits));
+    Ok(MaskOutput { document, masked })
 }
 
 /// Palette's rules: values whose pack schema says `format "${password}"`, and variables marked
@@ -90,96 +101,33 @@ pub fn palette_rules(document: &str, packs: &[PackMeta]) -> Result<MaskOutput, S
     let passwords: HashMap<&str, HashSet<&str>> = packs
         .iter()
         .map(|p| {
-            let fields = p
+            let fields: HashSet<&str> = p
                 .schema
                 .iter()
                 .filter(|f| schema::is_password(f))
-                .map(|f| f.name.trim());
-            (p.name.as_str(), fields.collect())
+                .map(|f| f.name.trim())
+                .collect();
+            (p.name.as_str(), fields)
         })
+        .filter(|(_, fields)| !fields.is_empty())
         .collect();
-    // Most documents hold nothing Palette's rules mask: a skim that reads only pack names and
-    // variable flags (no maps, no copies of values) settles that before any full parse.
-    let skim: Skim = serde_json::from_str(document)
-        .map_err(|e| format!("not a Palette profile export (JSON): {e}"))?;
-    let sensitive = skim
-        .spec
-        .variables
-        .iter()
-        .any(|v| v.is_sensitive == Some(true));
-    if !sensitive
-        && !skim
-            .spec
-            .template
-            .packs
-            .iter()
-            .any(|p| passwords.get(&*p.name).is_some_and(|f| !f.is_empty()))
-    {
-        return Ok(MaskOutput {
-            document: None,
-            masked: Vec::new(),
-        });
-    }
-    let mut profile = Profile::parse(document)?;
-    let has_passwords = |pack: &Pack| {
-        passwords
-            .get(pack.name.as_str())
-            .is_some_and(|f| !f.is_empty())
-    };
-    let mut masked = mask_packs(&mut profile, has_passwords, |pack, scalar| {
-        let fields = passwords.get(pack.name.as_str())?;
-        fields
-            .contains(scalar.dotted().as_str())
-            .then(|| "schema-password".to_string())
-    })?;
-    masked.extend(mask_variables(&mut profile, |var| {
-        (var.is_sensitive == Some(true)).then(|| "sensitive-variable".to_string())
-    }));
-    // Nothing masked: the host keeps the document it has, byte for byte.
-    let document = (!masked.is_empty()).then(|| profile.to_json());
-    Ok(MaskOutput { document, masked })
-}
-
-/// Just enough of a document to tell whether Palette's rules have anything to do.
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct Skim<'a> {
-    #[serde(borrow)]
-    spec: SkimSpec<'a>,
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct SkimSpec<'a> {
-    #[serde(borrow)]
-    template: SkimTemplate<'a>,
-    variables: Vec<SkimVariable>,
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct SkimTemplate<'a> {
-    #[serde(borrow)]
-    packs: Vec<SkimPack<'a>>,
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct SkimPack<'a> {
-    #[serde(borrow)]
-    name: std::borrow::Cow<'a, str>,
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct SkimVariable {
-    #[serde(rename = "isSensitive")]
-    is_sensitive: Option<bool>,
+    mask_document(
+        document,
+        |pack| passwords.contains_key(pack),
+        |pack, scalar| {
+            passwords
+                .get(pack)?
+                .contains(scalar.dotted().as_str())
+                .then(|| "schema-password".to_string())
+        },
+        |var| (var.is_sensitive == Some(true)).then(|| "sensitive-variable".to_string()),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document::Profile;
     use crate::schema::parse_field;
 
     fn meta(name: &str, fields: &[(&str, &str)]) -> PackMeta {
@@ -253,6 +201,127 @@ mod tests {
         assert_eq!(vars[0].default_value.as_deref(), Some(PLACEHOLDER));
         assert_eq!(vars[1].default_value.as_deref(), Some("eu"));
         assert!(!text.contains("abc123") && !text.contains("pw1"));
+    }
+
+    #[test]
+    fn only_the_masked_scalars_change_and_their_source_text_is_kept() {
+        // Field order, spacing and escapes are the exporter's; the values YAML has comments and
+        // a single-quoted secret.
+        let doc = "{\n  \"spec\": {\"variables\": [{\"isSensitive\": true, \"defaultValue\": \"p\\u0026w\", \"name\": \"v\"}],\n    \"template\": {\"packs\": [{\"values\": \"# \\u003ctop\\u003e\\na:\\n  key: 'it''s' # why\\n  n: 1\\n\", \"name\": \"agent\"}]}},\n  \"metadata\": {\"name\": \"x\"}\n}";
+        let packs = [meta("agent", &[("a.key", r#"{{ format "${password}" }}"#)])];
+        let out = palette_rules(doc, &packs).unwrap();
+        let masked = out.document.unwrap();
+        assert_eq!(
+            masked,
+            doc.replace("'it''s'", "\\\"********\\\"")
+                .replace("p\\u0026w", "********")
+        );
+        let values: Vec<&str> = out.masked.iter().map(|m| m.value.as_str()).collect();
+        assert_eq!(values, ["'it''s'", "p&w"], "source text, quotes and all");
+        // Back in place: the YAML is as it was; the JSON decodes to the same document.
+        let back = crate::scan::restore(&masked, &out.masked).unwrap();
+        assert_eq!(back, doc.replace("p\\u0026w", "p&w"));
+    }
+
+    #[test]
+    fn a_value_in_a_later_document_is_named_by_it_and_restored() {
+        let doc = r#"{"spec":{"template":{"packs":[{"name":"a","values":"key: open\n---\nkey: s3cret\n"}]}}}"#;
+        let out = palette_rules(
+            doc,
+            &[meta("a", &[("key", r#"{{ format "${password}" }}"#)])],
+        )
+        .unwrap();
+        let keys: Vec<&str> = out.masked.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, ["[0]/key", "[1]/key"]);
+        let masked = out.document.unwrap();
+        assert_eq!(crate::scan::restore(&masked, &out.masked).unwrap(), doc);
+    }
+
+    fn repo_file(path: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(path);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    #[test]
+    fn the_built_in_maskers_change_the_masked_scalars_and_nothing_else() {
+        let schemas: Vec<PackMeta> = ["akuity-agent", "hello-universe"]
+            .iter()
+            .map(|pack| PackMeta {
+                name: pack.to_string(),
+                tag: String::new(),
+                schema: schema::parse_schema_yaml(&repo_file(&format!(
+                    "examples/schemas/{pack}.yaml"
+                )))
+                .unwrap(),
+            })
+            .collect();
+        let allow = crate::scan::AllowList::default();
+        let examples = [
+            (
+                "examples/web-stack-export.json",
+                vec![
+                    (
+                        "/spec/template/packs/0/values",
+                        "/charts/akuity-agent/akuityApiKeySecret",
+                        "schema-password",
+                    ),
+                    ("/spec/variables/0/defaultValue", "", "sensitive-variable"),
+                ],
+            ),
+            ("tests/fixtures/ml-ops-export.json", vec![]),
+        ];
+        for (file, expected) in examples {
+            let input = repo_file(file);
+            // As the pipeline runs them: palette-mask, then secret-scan on what it left.
+            let first = palette_rules(&input, &schemas).unwrap();
+            let between = first.document.clone().unwrap_or_else(|| input.clone());
+            let second = crate::scan::scan(&between, &allow).unwrap().output;
+            let masked = second.document.clone().unwrap_or_else(|| between.clone());
+            let all = [first.masked, second.masked].concat();
+            let found: Vec<(&str, &str, &str)> = all
+                .iter()
+                .map(|m| (m.pointer.as_str(), m.key.as_str(), m.rule.as_str()))
+                .collect();
+            assert_eq!(found, expected, "{file}");
+            assert_eq!(
+                masked.matches(PLACEHOLDER).count(),
+                input.matches(PLACEHOLDER).count() + all.len(),
+                "{file}: one placeholder per masked value"
+            );
+            // Each value back where it was gives the input, byte for byte: nothing else changed.
+            assert_eq!(
+                crate::scan::restore(&masked, &all).unwrap(),
+                input,
+                "{file}"
+            );
+
+            // The engine on every value of these real documents (block scalars, comments,
+            // quoting of every kind, Go's escapes around them): the same holds.
+            let every = mask_document(
+                &input,
+                |_| true,
+                |_, _| Some("all".into()),
+                |_| Some("all".into()),
+            )
+            .unwrap();
+            assert!(every.masked.len() >= 20, "{file}: {}", every.masked.len());
+            let masked = every.document.unwrap();
+            let yaml =
+                crate::json_text::string_at(&masked, "/spec/template/packs/0/values").unwrap();
+            assert!(
+                values::scalars(&yaml)
+                    .unwrap()
+                    .iter()
+                    .all(|s| s.value == PLACEHOLDER || !worth_masking(&s.value))
+            );
+            assert_eq!(
+                crate::scan::restore(&masked, &every.masked).unwrap(),
+                input,
+                "{file}"
+            );
+        }
     }
 
     #[test]

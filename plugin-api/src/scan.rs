@@ -88,13 +88,13 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use regex_lite::Regex;
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::document::{pack_pointer, variable_pointer};
+use crate::document::{Skim, pack_pointer, variable_pointer};
+use crate::json_text::Literal;
 use crate::mask::PLACEHOLDER;
 use crate::types::{MaskOutput, MaskedValue};
-use crate::values::{self, Scalar, Segment};
+use crate::values::{self, Segment};
 
 /// A value the allow-list kept in clear: where it is and the rule it would have fired.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,10 +120,9 @@ pub fn scan(document: &str, allow: &AllowList) -> Result<Scan, String> {
     let mut edits = Vec::new();
     for field in fields(document)? {
         let hits = match &field.place {
-            Place::Yaml { manifest } => {
-                scan_yaml(&field.text, *manifest).map_err(|e| format!("{}: {e}", field.pointer))?
-            }
-            Place::Variable { name } => scan_variable(name, &field.text),
+            Place::Yaml { manifest } => scan_yaml(&field.literal.text, *manifest)
+                .map_err(|e| format!("{}: {e}", field.pointer))?,
+            Place::Variable { name } => scan_variable(name, &field.literal.text),
         };
         let mut field_edits = Vec::new();
         for hit in hits {
@@ -139,11 +138,11 @@ pub fn scan(document: &str, allow: &AllowList) -> Result<Scan, String> {
             masked.push(MaskedValue {
                 pointer: field.pointer.clone(),
                 key: hit.key,
-                value: field.text[hit.range].to_string(),
+                value: field.literal.text[hit.range].to_string(),
                 rule: hit.rule,
             });
         }
-        edits.extend(field.raw_edits(document, field_edits));
+        edits.extend(field.literal.edits(document, field_edits));
     }
     let document = (!edits.is_empty()).then(|| values::replace(document, edits));
     Ok(Scan {
@@ -172,7 +171,7 @@ pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String>
         if mine.is_empty() {
             continue;
         }
-        let text = &field.text;
+        let text = &field.literal.text;
         let mut field_edits = Vec::new();
         // A scalar may hold several masked URL passwords: the n-th value for a key goes in place
         // of the n-th placeholder in it, as `scan` listed them left to right.
@@ -187,7 +186,7 @@ pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String>
             let nth = seen.entry(m.key.as_str()).or_default();
             let (span, whole) = match field.place {
                 Place::Variable { .. } => (0..text.len(), text == PLACEHOLDER),
-                Place::Yaml { .. } => find_key(&docs, &m.key)
+                Place::Yaml { .. } => values::find_key(&docs, &m.key)
                     .map(|s| (s.span.clone(), s.value == PLACEHOLDER))
                     .ok_or_else(|| format!("nothing to restore at {} {}", m.pointer, m.key))?,
             };
@@ -205,20 +204,9 @@ pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String>
             *nth += 1;
             field_edits.push((range, m.value.clone()));
         }
-        edits.extend(field.raw_edits(document, field_edits));
+        edits.extend(field.literal.edits(document, field_edits));
     }
     Ok(values::replace(document, edits))
-}
-
-/// The scalar a `key` names (`/a/0/b`, or `[1]/a` in a later document).
-fn find_key<'a>(docs: &'a [Vec<Scalar>], key: &str) -> Option<&'a Scalar> {
-    let (doc, pointer) = match key.strip_prefix('[').and_then(|k| k.split_once(']')) {
-        Some((n, rest)) => (n.parse().ok()?, rest),
-        None => (0, key),
-    };
-    docs.get(doc)?
-        .iter()
-        .find(|s| values::pointer(&s.path) == pointer)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,146 +220,25 @@ enum Place {
 /// One string of the document that may hold secrets.
 struct Field {
     pointer: String,
-    /// The JSON string literal, quotes included, in the document's text.
-    raw: Range<usize>,
-    /// Its value, decoded.
-    text: String,
+    literal: Literal,
     place: Place,
 }
 
-impl Field {
-    /// Edits to the decoded text, as edits to the document's JSON text: only the bytes that
-    /// change are rewritten, the rest of the literal keeps its escapes.
-    fn raw_edits(
-        &self,
-        document: &str,
-        edits: Vec<(Range<usize>, String)>,
-    ) -> Vec<(Range<usize>, String)> {
-        let literal = &document[self.raw.clone()];
-        edits
-            .into_iter()
-            .map(|(range, new)| {
-                let start = self.raw.start + raw_offset(literal, range.start);
-                let end = self.raw.start + raw_offset(literal, range.end);
-                let json = serde_json::to_string(&new).expect("strings serialize");
-                (start..end, json[1..json.len() - 1].to_string())
-            })
-            .collect()
-    }
-}
-
-/// The byte offset in a JSON string literal (quotes included) where the decoded byte offset
-/// `decoded` falls. serde_json decodes but says nothing of positions, hence this walk.
-fn raw_offset(literal: &str, decoded: usize) -> usize {
-    let bytes = literal.as_bytes();
-    let (mut raw, mut out) = (1, 0);
-    while out < decoded && raw < bytes.len() - 1 {
-        if bytes[raw] != b'\\' {
-            let len = utf8_len(bytes[raw]);
-            raw += len;
-            out += len;
-            continue;
-        }
-        if bytes[raw + 1] != b'u' {
-            raw += 2;
-            out += 1;
-            continue;
-        }
-        let unit = u32::from_str_radix(&literal[raw + 2..raw + 6], 16).unwrap_or(0);
-        if (0xD800..0xDC00).contains(&unit) {
-            // A surrogate pair: two escapes, one 4-byte character.
-            raw += 12;
-            out += 4;
-        } else {
-            raw += 6;
-            out += char::from_u32(unit).map_or(3, char::len_utf8);
-        }
-    }
-    raw
-}
-
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0xF0.. => 4,
-        0xE0.. => 3,
-        0xC0.. => 2,
-        _ => 1,
-    }
-}
-
-/// Just the parts of an export that can hold secrets, borrowed from the text so their place
-/// in it is known.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawDoc<'a> {
-    #[serde(borrow)]
-    spec: Option<RawSpec<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawSpec<'a> {
-    #[serde(borrow)]
-    template: Option<RawTemplate<'a>>,
-    #[serde(borrow)]
-    variables: Option<Vec<RawVariable<'a>>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawTemplate<'a> {
-    #[serde(borrow)]
-    packs: Option<Vec<RawPack<'a>>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawPack<'a> {
-    #[serde(borrow)]
-    values: Option<&'a RawValue>,
-    #[serde(borrow)]
-    manifests: Option<Vec<RawManifest<'a>>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawManifest<'a> {
-    #[serde(borrow)]
-    content: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawVariable<'a> {
-    #[serde(borrow)]
-    name: Cow<'a, str>,
-    #[serde(rename = "defaultValue", borrow)]
-    default_value: Option<&'a RawValue>,
-}
-
 fn fields(document: &str) -> Result<Vec<Field>, String> {
-    let doc: RawDoc = serde_json::from_str(document)
-        .map_err(|e| format!("not a Palette profile export (JSON): {e}"))?;
+    let skim = Skim::parse(document)?;
     let mut out = Vec::new();
     let mut add = |pointer: String, raw: Option<&RawValue>, place: Place| -> Result<(), String> {
-        let Some(raw) = raw.filter(|r| r.get().starts_with('"')) else {
-            return Ok(());
-        };
-        let text: String =
-            serde_json::from_str(raw.get()).map_err(|e| format!("{pointer}: {e}"))?;
-        // A borrowed raw value is a slice of `document`: its address gives its place.
-        let start = raw.get().as_ptr() as usize - document.as_ptr() as usize;
-        out.push(Field {
-            pointer,
-            raw: start..start + raw.get().len(),
-            text,
-            place,
-        });
+        let Some(raw) = raw else { return Ok(()) };
+        if let Some(literal) = Literal::of(document, raw).map_err(|e| format!("{pointer}: {e}"))? {
+            out.push(Field {
+                pointer,
+                literal,
+                place,
+            });
+        }
         Ok(())
     };
-    let spec = doc.spec.unwrap_or_default();
-    let packs = spec.template.and_then(|t| t.packs).unwrap_or_default();
-    for (p, pack) in packs.iter().enumerate() {
+    for (p, pack) in skim.packs().iter().enumerate() {
         add(
             pack_pointer(p, "values"),
             pack.values,
@@ -382,7 +249,7 @@ fn fields(document: &str) -> Result<Vec<Field>, String> {
             add(pointer, manifest.content, Place::Yaml { manifest: true })?;
         }
     }
-    for (v, var) in spec.variables.iter().flatten().enumerate() {
+    for (v, var) in skim.variables()?.iter().enumerate() {
         let place = Place::Variable {
             name: var.name.to_string(),
         };
@@ -466,12 +333,11 @@ fn scan_yaml(text: &str, manifest: bool) -> Result<Vec<Hit>, String> {
             let Some(verdict) = judge(&s.value, &cx) else {
                 continue;
             };
-            let pointer = values::pointer(&s.path);
-            let dotted = s.dotted();
-            let (key, path) = if several {
-                (format!("[{n}]{pointer}"), format!("[{n}].{dotted}"))
+            let key = values::key(docs.len(), n, &s.path);
+            let path = if several {
+                format!("[{n}].{}", s.dotted())
             } else {
-                (pointer, dotted)
+                s.dotted()
             };
             let hit = |range: Range<usize>, replacement: Cow<'static, str>, rule: &str| Hit {
                 range,

@@ -202,6 +202,38 @@ pub fn pointer(path: &[Segment]) -> String {
     out
 }
 
+/// Where a scalar of a YAML text is, as a masker reports it (`MaskedValue::key`): its
+/// [`pointer`], after `[n]` (the document's index) when the text holds several `---` documents.
+pub fn key(documents: usize, document: usize, path: &[Segment]) -> String {
+    if documents > 1 {
+        format!("[{document}]{}", pointer(path))
+    } else {
+        pointer(path)
+    }
+}
+
+/// Every scalar of a YAML text that may hold several documents, in order, with its [`key`].
+pub fn keyed_scalars(yaml: &str) -> Result<Vec<(String, Scalar)>, String> {
+    let docs = document_scalars(yaml)?;
+    let count = docs.len();
+    Ok(docs
+        .into_iter()
+        .enumerate()
+        .flat_map(|(n, doc)| doc.into_iter().map(move |s| (key(count, n, &s.path), s)))
+        .collect())
+}
+
+/// The scalar a [`key`] names among the scalars of each document ([`document_scalars`]).
+pub fn find_key<'a>(docs: &'a [Vec<Scalar>], key: &str) -> Option<&'a Scalar> {
+    let (doc, pointer) = match key.strip_prefix('[').and_then(|k| k.split_once(']')) {
+        Some((n, rest)) => (n.parse().ok()?, rest),
+        None => (0, key),
+    };
+    docs.get(doc)?
+        .iter()
+        .find(|s| self::pointer(&s.path) == pointer)
+}
+
 /// The scalars whose dotted path is `pattern` (`$[]` in the pattern matches any array index).
 pub fn find<'a>(scalars: &'a [Scalar], pattern: &str) -> impl Iterator<Item = &'a Scalar> {
     let pattern = pattern.trim().to_string();

@@ -112,11 +112,18 @@ fn log_lines_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
 }
 
 #[test]
-fn the_masked_document_is_indented_on_a_terminal_and_compact_in_a_pipe() {
+fn the_masked_document_is_indented_on_a_terminal_and_as_masked_in_a_pipe() {
     let home = tempfile::tempdir().unwrap();
     let (code, piped, err) = run(&mut mask(home.path(), "examples/web-stack-export.json"));
     assert_eq!(code, 0, "{err}");
-    assert_eq!(piped.lines().count(), 1, "compact in a pipe: {piped}");
+    let original = std::fs::read_to_string(fixture("examples/web-stack-export.json")).unwrap();
+    assert_eq!(
+        piped.trim_end(),
+        original
+            .replace("\"s3cr3t-db-pass\"", "\"********\"")
+            .trim_end(),
+        "in a pipe, the file's own layout with the sensitive variable masked"
+    );
 
     // `script` gives ferry a terminal as stdout (and stderr); what it printed comes back with CRLFs.
     let command = format!(

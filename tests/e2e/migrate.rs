@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::sandbox_support::{Api, Sandbox, ml_ops};
 use crate::steps::{ferry_run, login, sandbox_without, write};
-use crate::support::install_fixture;
+use crate::support::{install_fixture, repo_root, run as support_run};
 
 /// Imports `doc` into `sandbox` (tenant acme, tenant scope); its uid.
 async fn seed(sandbox: &Sandbox, doc: &Value) -> String {
@@ -107,6 +107,19 @@ const VAR_TOKEN: &str = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB";
 const AKUITY_KEY: &str = "ak-live-0123456789";
 const SENSITIVE: &str = "sensitive-var-value";
 
+/// The values of the hello-universe pack: comments, a plain and a quoted secret, a macro.
+fn hello_values() -> String {
+    format!(
+        "pack:\n  namespace: hello # keep this comment\napi:\n  dbPassword: {DB_PASSWORD}\n  authToken: \"{AUTH_TOKEN}\"\n  region: '{{{{.spectro.macro.region}}}}'\n"
+    )
+}
+
+fn creds_manifest() -> String {
+    format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: {STRING_DATA}\n"
+    )
+}
+
 /// A profile with secrets in each kind of place: a schema-marked password (Palette withholds it),
 /// a value no schema marks, a Kubernetes Secret in a manifest, a variable's default, a sensitive
 /// variable (Palette withholds it), and a macro.
@@ -117,13 +130,13 @@ fn secretive() -> Value {
             "version": "1.2.0",
             "template": { "type": "add-on", "cloudType": "all", "packs": [
                 { "name": "hello-universe", "type": "oci", "layer": "addon", "version": "1.3.1", "tag": "1.3.1",
-                  "values": format!("pack:\n  namespace: hello # keep this comment\napi:\n  dbPassword: {DB_PASSWORD}\n  authToken: \"{AUTH_TOKEN}\"\n  region: '{{{{.spectro.macro.region}}}}'\n"),
+                  "values": hello_values(),
                   "registry": { "metadata": { "uid": "x", "name": "Palette Registry", "kind": "oci", "isPrivate": false } } },
                 { "name": "akuity-agent", "type": "spectro", "layer": "addon", "version": "0.30.0-5.5.2026", "tag": "0.30.0-5.5.2026",
                   "values": format!("charts:\n  akuity-agent:\n    akuityApiKeySecret: \"{AKUITY_KEY}\"\n"),
                   "registry": { "metadata": { "uid": "y", "name": "Public Repo", "kind": "pack", "isPrivate": false } } },
                 { "name": "creds", "type": "manifest", "layer": "addon", "version": "1.0.0",
-                  "manifests": [{ "name": "db", "content": format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: {STRING_DATA}\n") }] }
+                  "manifests": [{ "name": "db", "content": creds_manifest() }] }
             ]},
             "variables": [
                 { "name": "git_token", "defaultValue": VAR_TOKEN, "format": "string" },
@@ -131,6 +144,17 @@ fn secretive() -> Value {
             ]
         }
     })
+}
+
+/// `export`, as the source's own export would read with ferry's maskers' `********` in place of
+/// each secret they take out (Palette's own are there already): nothing else may differ.
+fn masked_by_ferry(export: &str) -> String {
+    let quoted = "\\\"********\\\"";
+    export
+        .replace(DB_PASSWORD, quoted)
+        .replace(AUTH_TOKEN, "********")
+        .replace(STRING_DATA, quoted)
+        .replace(VAR_TOKEN, "********")
 }
 
 fn assert_no_secret(what: &str, text: &str) {
@@ -149,12 +173,64 @@ fn assert_no_secret(what: &str, text: &str) {
     }
 }
 
+/// The profile's export from `api`, as text.
+async fn export_of(api: &Api, name: &str) -> String {
+    let uid = uid_of(api, name).await;
+    let reply = api
+        .get(&format!("/v1/clusterprofiles/{uid}/export?format=json"))
+        .await;
+    reply.expect(200);
+    reply.text
+}
+
+/// `ferry import DOC --env ENV --secrets BUNDLE --set ...` for the secretive profile: the values
+/// Palette withheld given on the command line.
+fn import_args(doc: &Path, env: &str, bundle: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = vec!["-vv".into(), "import".into()];
+    args.push(doc.to_str().unwrap().into());
+    args.extend(["--env", env, "--secrets"].map(String::from));
+    args.push(bundle.to_str().unwrap().into());
+    args.extend([
+        "--set".into(),
+        format!("akuity-agent:charts.akuity-agent.akuityApiKeySecret={AKUITY_KEY}"),
+        "--set".into(),
+        format!("var.admin_pw={SENSITIVE}"),
+    ]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+async fn ferry_run_owned(home: &Path, args: Vec<String>) -> (i32, String, String) {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    ferry_run(home, &refs).await
+}
+
+/// Every secret the target hands out arrived with the exact bytes it left with; the ones it masks
+/// on read (the schema password, the sensitive variable) are compared by the verify step.
+fn assert_arrived_exactly(arrived: &str) {
+    let doc: Value = serde_json::from_str(arrived).unwrap();
+    let packs = doc["spec"]["template"]["packs"].as_array().unwrap();
+    let pack = |name: &str| packs.iter().find(|p| p["name"] == name).unwrap();
+    assert_eq!(
+        pack("hello-universe")["values"],
+        hello_values(),
+        "{arrived}"
+    );
+    assert_eq!(
+        pack("creds")["manifests"][0]["content"],
+        creds_manifest(),
+        "{arrived}"
+    );
+    assert_eq!(doc["spec"]["variables"][0]["defaultValue"], VAR_TOKEN);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_in_every_place_arrive_and_never_sit_in_clear() {
     let home = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
     let source = Sandbox::start().await;
     let target = Sandbox::start().await;
+    let yaml_target = Sandbox::start().await;
     source
         .admin()
         .post(
@@ -169,6 +245,7 @@ async fn secrets_in_every_place_arrive_and_never_sit_in_clear() {
     seed(&source, &secretive()).await;
     login(home.path(), "src", &source, Role::Admin).await;
     login(home.path(), "dst", &target, Role::Admin).await;
+    login(home.path(), "yaml-dst", &yaml_target, Role::Admin).await;
 
     // Export: refused while the secrets have nowhere to go; nothing written.
     let doc = work.path().join("web.json");
@@ -202,6 +279,10 @@ async fn secrets_in_every_place_arrive_and_never_sit_in_clear() {
     assert_no_secret("export's output", &(out + &err));
     let masked = std::fs::read_to_string(&doc).unwrap();
     assert_no_secret("the masked document", &masked);
+    // Only the masked values changed: field order, spacing, the YAML's comments and quoting are
+    // the source's export byte for byte.
+    let original = export_of(&source.admin(), "web-stack").await;
+    assert_eq!(masked, masked_by_ferry(&original));
     assert!(masked.contains("# keep this comment"), "{masked}");
     assert_no_secret("the bundle", &std::fs::read_to_string(&bundle).unwrap());
     let template = std::fs::read_to_string(work.path().join("web.json.secrets.yaml")).unwrap();
@@ -212,50 +293,15 @@ async fn secrets_in_every_place_arrive_and_never_sit_in_clear() {
     assert!(template.contains("var.admin_pw"), "{template}");
 
     // Import: the target lacks the macro; reported, then created from the bundle.
-    let (code, out, err) = ferry_run(
-        home.path(),
-        &[
-            "import",
-            doc_s,
-            "--env",
-            "dst",
-            "--secrets",
-            bundle.to_str().unwrap(),
-            "--output",
-            "json",
-            "--set",
-            &format!("akuity-agent:charts.akuity-agent.akuityApiKeySecret={AKUITY_KEY}"),
-            "--set",
-            &format!("var.admin_pw={SENSITIVE}"),
-        ],
-    )
-    .await;
+    let args = import_args(&doc, "dst", &bundle, &["--output", "json"]);
+    let (code, out, err) = ferry_run_owned(home.path(), args).await;
     assert_eq!(code, 3, "{err}");
     assert!(out.contains("\"macro\": \"region\""), "{out}");
     assert!(profiles(&target.admin()).await.is_empty());
 
     // A dry run with --create-macros creates nothing.
-    let import = |extra: &'static [&'static str]| {
-        let mut args = vec![
-            "-vv".to_string(),
-            "import".into(),
-            doc_s.into(),
-            "--env".into(),
-            "dst".into(),
-            "--secrets".into(),
-            bundle.to_str().unwrap().into(),
-            "--create-macros".into(),
-            "--set".into(),
-            format!("akuity-agent:charts.akuity-agent.akuityApiKeySecret={AKUITY_KEY}"),
-            "--set".into(),
-            format!("var.admin_pw={SENSITIVE}"),
-        ];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        args
-    };
-    let args = import(&["--dry-run"]);
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, out, err) = ferry_run(home.path(), &refs).await;
+    let args = import_args(&doc, "dst", &bundle, &["--create-macros", "--dry-run"]);
+    let (code, out, err) = ferry_run_owned(home.path(), args).await;
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("would create region"), "{err}");
     assert_no_secret("a dry run's output", &(out + &err));
@@ -268,28 +314,51 @@ async fn secrets_in_every_place_arrive_and_never_sit_in_clear() {
     assert_eq!(macros["macros"], json!([]));
 
     // For real: macros created, every secret back, verified.
-    let args = import(&[]);
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, out, err) = ferry_run(home.path(), &refs).await;
+    let args = import_args(&doc, "dst", &bundle, &["--create-macros"]);
+    let (code, out, err) = ferry_run_owned(home.path(), args).await;
     assert_eq!(code, 0, "{err}");
     assert_no_secret("import's output", &(out + &err));
     assert!(err.contains("created region"), "{err}");
     assert!(err.contains("verify"), "{err}");
     assert_eq!(profiles(&target.admin()).await, ["web-stack@1.2.0"]);
-    let uid = crate::migrate::uid_of(&target.admin(), "web-stack").await;
-    let arrived = target
-        .admin()
-        .get(&format!("/v1/clusterprofiles/{uid}/export?format=json"))
-        .await
-        .text;
-    // What the target hands out in clear arrived exactly; the rest it masks on read.
-    for secret in [DB_PASSWORD, AUTH_TOKEN, STRING_DATA, VAR_TOKEN] {
-        assert!(
-            arrived.contains(secret),
-            "{secret} did not arrive:\n{arrived}"
-        );
-    }
-    assert!(arrived.contains("# keep this comment"));
+    assert_arrived_exactly(&export_of(&target.admin(), "web-stack").await);
+
+    // The same as YAML, into another target: the file reads back as the document, and the
+    // bundle's places still name its secrets.
+    let yaml = work.path().join("web.yaml");
+    let yaml_bundle = work.path().join("web-yaml.secrets");
+    let (code, out, err) = ferry_run(
+        home.path(),
+        &[
+            "export",
+            "web-stack@1.2.0",
+            "--env",
+            "src",
+            "--format",
+            "yaml",
+            "-o",
+            yaml.to_str().unwrap(),
+            "--secrets-out",
+            yaml_bundle.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_no_secret("export's output", &(out + &err));
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    assert!(
+        text.starts_with("metadata:") && text.contains("# keep this comment"),
+        "{text}"
+    );
+    assert_no_secret("the YAML document", &text);
+    let args = import_args(&yaml, "yaml-dst", &yaml_bundle, &["--create-macros"]);
+    let (code, out, err) = ferry_run_owned(home.path(), args).await;
+    assert_eq!(code, 0, "{err}");
+    assert_no_secret("import's output", &(out + &err));
+    assert!(err.contains("6 value(s) put back"), "{err}");
+    assert!(err.contains("verify"), "{err}");
+    assert_eq!(profiles(&yaml_target.admin()).await, ["web-stack@1.2.0"]);
+    assert_arrived_exactly(&export_of(&yaml_target.admin(), "web-stack").await);
 
     // No file ferry wrote holds a secret in clear (its home included).
     for dir in [home.path(), work.path()] {
@@ -299,6 +368,83 @@ async fn secrets_in_every_place_arrive_and_never_sit_in_clear() {
             }
         }
     }
+}
+
+/// `ferry mask FILE`: only the masked values change; a YAML file is read as well as JSON (and
+/// written back as YAML); a file that is neither is refused, saying what to give instead.
+#[test]
+fn mask_changes_the_masked_values_and_nothing_else() {
+    let home = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let input = repo_root().join("examples/web-stack-export.json");
+    let schema = format!(
+        "akuity-agent={}",
+        repo_root()
+            .join("examples/schemas/akuity-agent.yaml")
+            .display()
+    );
+    let mask = |file: &Path, extra: &[&str]| {
+        let mut cmd = ferry_in(home.path());
+        cmd.arg("mask").arg(file).args(["--schema", &schema]);
+        cmd.args(extra);
+        support_run(&mut cmd)
+    };
+    let out = work.path().join("masked.json");
+    let bundle = work.path().join("web.secrets");
+    let (code, _, err) = mask(
+        &input,
+        &[
+            "-o",
+            out.to_str().unwrap(),
+            "--secrets-out",
+            bundle.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("palette-mask: 2 value(s) masked"), "{err}");
+    let original = std::fs::read_to_string(&input).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        original
+            .replace("\\\"ak-live-7c1e9f0b2d4a\\\"", "\\\"********\\\"")
+            .replace("\"s3cr3t-db-pass\"", "\"********\""),
+        "the masked values changed, and nothing else"
+    );
+
+    // As YAML, then that file masked again: read as YAML, written as YAML, nothing left to mask.
+    let yaml = work.path().join("masked.yaml");
+    let (code, _, err) = mask(
+        &input,
+        &[
+            "--format",
+            "yaml",
+            "-o",
+            yaml.to_str().unwrap(),
+            "--secrets-out",
+            bundle.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let again = work.path().join("again.yaml");
+    let (code, _, err) = mask(&yaml, &["-o", again.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("palette-mask: 0 value(s) masked"), "{err}");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    assert!(text.starts_with("metadata:"), "{text}");
+    assert!(!text.contains("ak-live-7c1e9f0b2d4a") && !text.contains("s3cr3t-db-pass"));
+    assert_eq!(std::fs::read_to_string(&again).unwrap(), text);
+
+    let notes = write(work.path(), "notes.txt", "just some words\n");
+    let (code, _, err) = mask(&notes, &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("notes.txt is not a profile export") && err.contains("a line of text"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: give the file `ferry export` wrote"),
+        "{err}"
+    );
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -118,16 +118,16 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// An export document on disk (JSON or YAML), as JSON text.
 fn read_file(path: &str) -> anyhow::Result<String> {
-    let document = std::fs::read_to_string(path).map_err(|e| {
-        with_hint(
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(with_hint(
             anyhow::anyhow!("cannot read {path}: {e}"),
             "without --from, ferry diff compares an export document FILE with --to; \
              to compare a profile between two environments, give NAME[@VERSION] --from ENV --to ENV",
-        )
-    })?;
-    edit::name_version(&document).with_context(|| format!("{path} is not a profile export"))?;
-    Ok(document)
+        ));
+    }
+    Ok(super::document_file::read(std::path::Path::new(path))?.0)
 }
 
 /// The profile as `ferry export` reads it, secrets put back in place for the comparison.

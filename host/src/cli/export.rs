@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::Globals;
 use super::session::{Session, say};
+use super::{Globals, document_file};
 use crate::config::atomic::write_atomic;
 use crate::pipeline::RunSettings;
 use crate::pipeline::secrets::{self, Bundle};
@@ -14,7 +14,7 @@ use crate::pipeline::transfer::{self, Extracted};
 use crate::runtime::bindings::types::ProfileRef;
 use crate::runtime::manifest::Step;
 
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Json,
     Yaml,
@@ -41,8 +41,9 @@ pub struct WriteArgs {
     /// Where to write the masked document [default: stdout].
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "json")]
-    pub format: Format,
+    /// The document's format [default: json; for `mask`, the format of the file it reads].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// The policy file (else FERRY_POLICY, else <home>/policy.toml).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
@@ -100,7 +101,7 @@ pub fn write_outputs(
     args: &WriteArgs,
     credentials: Option<&crate::config::credentials::Credentials>,
 ) -> anyhow::Result<()> {
-    let (output, format) = (args.output.as_deref(), args.format);
+    let (output, format) = (args.output.as_deref(), args.format.unwrap_or(Format::Json));
     let label = extracted.label();
     let sealed = !extracted.secrets.is_empty() || !extracted.macros.is_empty();
     if !extracted.secrets.is_empty() && args.secrets_out.is_none() && !args.drop_secrets {
@@ -109,13 +110,7 @@ pub fn write_outputs(
             extracted.secrets.len()
         );
     }
-    let text = match format {
-        Format::Json => extracted.document.clone(),
-        Format::Yaml => {
-            let value: serde_json::Value = serde_json::from_str(&extracted.document)?;
-            serde_yaml_ng::to_string(&value)?
-        }
-    };
+    let text = document_file::write(&extracted.document, format)?;
     if let (Some(path), true, Some(credentials)) = (&args.secrets_out, sealed, credentials) {
         let bundle = Bundle {
             values: extracted.secrets.clone(),

@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::Globals;
 use super::session::{Session, say};
 use super::table::Output;
+use super::{Globals, document_file};
 use crate::pipeline::secrets::{self, Fill, MacroValue};
 use crate::pipeline::transfer::{self, Carried, DeliverOptions, OnConflict, Outcome};
 use crate::pipeline::{Reported, RunSettings, edit};
@@ -75,7 +75,7 @@ impl DeliverArgs {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The (masked) export document to import.
+    /// The (masked) export document to import (JSON or YAML).
     file: PathBuf,
     /// The stored environment to import into.
     #[arg(long)]
@@ -88,10 +88,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
-    let document = std::fs::read_to_string(&args.file)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
-    edit::name_version(&document)
-        .map_err(|e| e.context(format!("{} is not a profile export", args.file.display())))?;
+    let (document, _) = document_file::read(&args.file)?;
     let (opts, sets) = args.deliver.options()?;
     let session = Session::open(globals, &[&args.env])?;
     let pipeline = session.pipeline(

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::Globals;
 use super::export::{WriteArgs, write_outputs};
 use super::session::say;
+use super::{Globals, document_file};
 use crate::config::credentials::Credentials;
 use crate::pipeline::secrets::{self, Secret};
 use crate::pipeline::transfer::Extracted;
@@ -15,7 +15,7 @@ use crate::runtime::policy::Policy;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The export document to mask.
+    /// The export document to mask (JSON or YAML).
     file: PathBuf,
     /// A pack's schema: PACK=FILE (its schema.yaml), so schema-marked passwords are masked.
     #[arg(long = "schema", value_name = "PACK=FILE")]
@@ -24,16 +24,15 @@ pub struct Args {
     write: WriteArgs,
 }
 
-pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
-    let document = std::fs::read_to_string(&args.file)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
+pub fn run(mut args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
+    let (document, format) = document_file::read(&args.file)?;
+    args.write.format.get_or_insert(format);
     let store = globals.store()?;
     let home = store.home().to_path_buf();
     let policy = Policy::load(&home, args.write.policy.as_deref())?;
     let pipeline = Pipeline::new(&home, policy, None, &[Step::Mask], RunSettings::default())?;
     let packs = super::plugin::pack_metas(&args.schemas)?;
-    let (name, version) = edit::name_version(&document)
-        .map_err(|e| e.context(format!("{} is not a profile export", args.file.display())))?;
+    let (name, version) = edit::name_version(&document)?;
     let masked = pipeline.mask(document, &packs)?;
     for (plugin, count) in &masked.by_plugin {
         say(&format!("mask      {plugin}: {count} value(s) masked"));

@@ -12,6 +12,7 @@ pub mod config;
 pub mod confirm;
 pub mod demo;
 pub mod diff;
+pub mod document_file;
 pub mod env;
 pub mod exit;
 pub mod export;

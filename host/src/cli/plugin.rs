@@ -497,8 +497,8 @@ fn run_plugins(
     })
 }
 
-/// The document as a person reads it: indented on a terminal; as it came (compact, the same bytes
-/// when nothing was masked) for a pipe or a file.
+/// The document as a person reads it: indented on a terminal; as the plugins left it (the input's
+/// bytes but for the values they masked) for a pipe or a file.
 fn for_reader(doc: &str) -> std::borrow::Cow<'_, str> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {

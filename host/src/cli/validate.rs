@@ -3,15 +3,15 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::Globals;
 use super::session::{Session, say};
 use super::table::Output;
+use super::{Globals, document_file};
 use crate::pipeline::{RunSettings, edit, has_errors, transfer};
 use crate::runtime::manifest::Step;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The export document to check.
+    /// The export document to check (JSON or YAML).
     file: PathBuf,
     /// The stored environment it would be imported into.
     #[arg(long)]
@@ -46,10 +46,7 @@ impl MapArgs {
 }
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
-    let document = std::fs::read_to_string(&args.file)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
-    edit::name_version(&document)
-        .map_err(|e| e.context(format!("{} is not a profile export", args.file.display())))?;
+    let (document, _) = document_file::read(&args.file)?;
     let session = Session::open(globals, &[&args.env])?;
     let pipeline = session.pipeline(
         args.policy.as_deref(),

@@ -1,15 +1,15 @@
 //! The changes the host makes to a document on its way to the target, each touching only the
-//! strings it changes ([`super::text`]): a new name or version, registries mapped to the
+//! strings it changes ([`ferry_plugin_api::json_text`]): a new name or version, registries mapped to the
 //! target's, and values a user gives with `--set`.
 
 use anyhow::Context as _;
 use ferry_plugin_api::document::{Profile, pack_pointer, variable_pointer};
+use ferry_plugin_api::json_text as text;
 use ferry_plugin_api::mask::PLACEHOLDER;
 use ferry_plugin_api::values;
 
 use super::secrets::{Fill, typed};
 use super::target::Registry;
-use super::text;
 
 /// The document's `metadata.name` and `spec.version`.
 pub fn name_version(document: &str) -> anyhow::Result<(String, String)> {
@@ -141,7 +141,7 @@ pub struct Sets {
 pub enum SetPlace {
     /// `var.NAME`: a variable's default.
     Variable(String),
-    /// `PACK:PATH`: a value in a pack's values, PATH dotted (`a.b.$[].c`) or a pointer (`/a/b/0/c`).
+    /// `PACK:PATH`: a value in a pack's values, PATH dotted (`a.b.$[].c`) or a pointer (`/a/b/0/c`; `[1]/a` in a later document).
     Pack(String, String),
 }
 
@@ -229,25 +229,21 @@ fn resolve_one(profile: &Profile, place: &SetPlace, value: &str) -> anyhow::Resu
                 .values
                 .as_deref()
                 .unwrap_or("");
-            let scalars =
-                values::scalars(yaml).map_err(|e| anyhow::anyhow!("pack {pack:?} values: {e}"))?;
+            let scalars = values::keyed_scalars(yaml)
+                .map_err(|e| anyhow::anyhow!("pack {pack:?} values: {e}"))?;
+            // A pointer names one value (`[1]/a` in a later document); a dotted path, every
+            // value it matches.
             let fills: Vec<Fill> = scalars
                 .iter()
-                .filter(|s| s.value == PLACEHOLDER)
-                .filter(|s| {
-                    if path.starts_with('/') {
-                        values::pointer(&s.path) == *path
+                .filter(|(_, s)| s.value == PLACEHOLDER)
+                .filter(|(key, s)| {
+                    if path.starts_with(['/', '[']) {
+                        key == path
                     } else {
                         s.dotted() == *path
                     }
                 })
-                .map(|s| {
-                    typed(
-                        pack_pointer(index, "values"),
-                        values::pointer(&s.path),
-                        value,
-                    )
-                })
+                .map(|(key, _)| typed(pack_pointer(index, "values"), key.clone(), value))
                 .collect();
             if fills.is_empty() {
                 anyhow::bail!(

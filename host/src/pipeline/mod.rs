@@ -25,7 +25,6 @@ pub mod compare;
 pub mod edit;
 pub mod secrets;
 pub mod target;
-pub mod text;
 pub mod transfer;
 pub mod verify;
 

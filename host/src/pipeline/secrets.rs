@@ -171,10 +171,10 @@ pub fn placeholders(
             if !yaml.contains(PLACEHOLDER) {
                 continue;
             }
-            let scalars = values::scalars(yaml)
+            let scalars = values::keyed_scalars(yaml)
                 .map_err(|e| anyhow::anyhow!("pack '{}' at {pointer}: {e}", pack.name))?;
-            for s in scalars.iter().filter(|s| s.value == PLACEHOLDER) {
-                let key = values::pointer(&s.path);
+            for (key, s) in scalars.iter().filter(|(_, s)| s.value == PLACEHOLDER) {
+                let key = key.clone();
                 if known.contains(&(pointer.clone(), key.clone())) {
                     continue;
                 }
@@ -283,8 +283,8 @@ pub fn restore(document: &str, fills: &[Fill]) -> anyhow::Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::text;
     use super::*;
+    use ferry_plugin_api::json_text as text;
 
     const DOC: &str = r#"{"metadata":{"name":"p"},"spec":{"version":"1.0.0","template":{"packs":[
       {"name":"app","values":"a: 1 # keep\npass: \"********\"\nlist:\n  - x: '********'\n"}]},
@@ -301,6 +301,20 @@ mod tests {
             "/pass".to_string(),
         )]);
         assert_eq!(placeholders(DOC, &known).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_placeholder_in_a_later_document_is_filled_there() {
+        let doc = r#"{"spec":{"template":{"packs":[{"name":"m","manifests":[{"name":"db","content":"kind: ConfigMap\npassword: open\n---\nkind: Secret\npassword: '********'\n"}]}]}}}"#;
+        let found = placeholders(doc, &BTreeSet::new()).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].key, "[1]/password");
+        let fill = typed(found[0].pointer.clone(), found[0].key.clone(), "pw");
+        let out = restore(doc, &[fill]).unwrap();
+        assert_eq!(
+            text::string_at(&out, &found[0].pointer).unwrap(),
+            "kind: ConfigMap\npassword: open\n---\nkind: Secret\npassword: \"pw\"\n"
+        );
     }
 
     #[test]

@@ -119,4 +119,28 @@ mod tests {
         let v = compare(SENT, &back, &BTreeSet::new()).unwrap();
         assert_eq!(v.differences, ["- values app: key: k (sent → arrived)"]);
     }
+
+    #[test]
+    fn each_document_of_a_manifest_is_compared_with_its_own() {
+        let sent = r#"{"spec":{"template":{"packs":[{"name":"m","manifests":[{"name":"db",
+          "content":"kind: ConfigMap\ndata:\n  a: x\n---\nkind: Secret\ndata:\n  a: s3cr3t\n"}]}]}}}"#;
+        let secrets = compare::secret_places(
+            sent,
+            &[(
+                "/spec/template/packs/0/manifests/0/content".into(),
+                "[1]/data/a".into(),
+            )],
+        )
+        .unwrap();
+        let v = compare(sent, sent, &secrets).unwrap();
+        assert!(v.ok(), "{:?}", v.differences);
+        assert_eq!((v.values, v.secrets_by_digest), (4, 1));
+        let v = compare(sent, &sent.replace("s3cr3t", "other"), &secrets).unwrap();
+        assert_eq!(v.differences.len(), 1, "{:?}", v.differences);
+        let said = &v.differences[0];
+        assert!(
+            said.contains("[1].data.a") && !said.contains("s3cr3t"),
+            "{said}"
+        );
+    }
 }
