@@ -7,7 +7,7 @@ use ferry_sandbox::Role;
 use serde_json::{Value, json};
 
 use crate::sandbox_support::{Api, Sandbox, ml_ops};
-use crate::steps::{ferry_run, login, sandbox_without, write};
+use crate::steps::{ferry_in, ferry_run, login, sandbox_without, write};
 use crate::support::{install_fixture, repo_root, run as support_run};
 
 /// Imports `doc` into `sandbox` (tenant acme, tenant scope); its uid.
