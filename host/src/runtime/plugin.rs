@@ -31,6 +31,7 @@ pub struct Plugin {
     pub imports: Vec<String>,
     pub exports: Vec<String>,
     engine: Engine,
+    slots: Arc<super::pool::CallSlots>,
     setup: CallSetup,
     pres: StepPres,
 }
@@ -177,6 +178,7 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
         imports,
         exports,
         engine: rt.engine().clone(),
+        slots: rt.slots.clone(),
         setup,
         pres,
     })
@@ -333,6 +335,8 @@ impl Plugin {
         cx: &types::Context,
         f: impl FnOnce(&mut Store<State>) -> wasmtime::Result<Result<R, types::PluginError>>,
     ) -> Result<R, PluginFailure> {
+        // A slot of the instance pool first: the deadline counts from when the call can run.
+        let _slot = self.slots.acquire();
         let call = CallInfo {
             scope: CallScope {
                 step,
