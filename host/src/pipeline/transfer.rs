@@ -192,6 +192,66 @@ pub struct Carried<'a> {
     pub macros: &'a [MacroValue],
 }
 
+/// The macros of `used` that `defined` lacks, with their values: given (`--set macro.NAME=VALUE`)
+/// over carried (the source's). An error names those with no value.
+pub fn macros_to_create(
+    used: &BTreeSet<String>,
+    defined: &BTreeSet<String>,
+    carried: &[MacroValue],
+    given: &[(String, String)],
+) -> anyhow::Result<Vec<(String, String)>> {
+    let mut values: BTreeMap<&str, &str> = carried
+        .iter()
+        .map(|m| (m.name.as_str(), m.value.as_str()))
+        .collect();
+    values.extend(given.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let missing: Vec<&String> = used.iter().filter(|n| !defined.contains(*n)).collect();
+    let unknown: Vec<&str> = missing
+        .iter()
+        .filter(|n| !values.contains_key(n.as_str()))
+        .map(|n| n.as_str())
+        .collect();
+    if !unknown.is_empty() {
+        anyhow::bail!(
+            "--create-macros: no value for macro(s) {}; give each with --set macro.NAME=VALUE",
+            unknown.join(", ")
+        );
+    }
+    Ok(missing
+        .iter()
+        .map(|n| (n.to_string(), values[n.as_str()].to_string()))
+        .collect())
+}
+
+/// What a delivery tells its caller as it goes: progress lines, and the points a caller that
+/// journals the move records (before the import is sent, and once it answered).
+pub trait Progress {
+    fn say(&self, line: &str);
+    /// Validation found no error.
+    fn validated(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
+    /// Approval passed too; the import comes next.
+    fn approved(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
+    /// The import is about to be sent, as `label` (`name@version`).
+    fn importing(&self, _label: &str) -> anyhow::Result<()> {
+        Ok(())
+    }
+    /// The import answered: the profile is in the target as `uid`.
+    fn imported(&self, _uid: &str) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+/// A plain line printer is a progress that records nothing.
+impl<F: Fn(&str)> Progress for F {
+    fn say(&self, line: &str) {
+        self(line)
+    }
+}
+
 /// Fill, fix up, validate, approve, import and read back `document` on the target `env`.
 /// Findings are returned with the outcome (also when it is not an import).
 pub fn deliver(
@@ -201,8 +261,9 @@ pub fn deliver(
     document: &str,
     carried: &Carried,
     opts: &DeliverOptions,
-    say: &dyn Fn(&str),
+    progress: &dyn Progress,
 ) -> anyhow::Result<(Outcome, Vec<Reported>)> {
+    let say = |line: &str| progress.say(line);
     let Carried { fills, macros } = *carried;
     let client = transport.client(env)?;
     let mut doc = if fills.is_empty() {
@@ -279,31 +340,7 @@ pub fn deliver(
             .into_iter()
             .map(|(n, _)| n)
             .collect();
-        let mut values: BTreeMap<&str, &str> = macros
-            .iter()
-            .map(|m| (m.name.as_str(), m.value.as_str()))
-            .collect();
-        values.extend(
-            opts.macro_values
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_str())),
-        );
-        let missing: Vec<&String> = used.iter().filter(|n| !defined.contains(*n)).collect();
-        let unknown: Vec<&str> = missing
-            .iter()
-            .filter(|n| !values.contains_key(n.as_str()))
-            .map(|n| n.as_str())
-            .collect();
-        if !unknown.is_empty() {
-            anyhow::bail!(
-                "--create-macros: no value for macro(s) {}; give each with --set macro.NAME=VALUE",
-                unknown.join(", ")
-            );
-        }
-        let create: Vec<(String, String)> = missing
-            .iter()
-            .map(|n| (n.to_string(), values[n.as_str()].to_string()))
-            .collect();
+        let create = macros_to_create(&used, &defined, macros, &opts.macro_values)?;
         if !create.is_empty() {
             let names: Vec<&str> = create.iter().map(|(n, _)| n.as_str()).collect();
             if opts.dry_run {
@@ -350,12 +387,14 @@ pub fn deliver(
     if has_errors(&findings) {
         return Ok((Outcome::Invalid, findings));
     }
+    progress.validated()?;
     match pipeline.approve(&doc, &findings) {
         Verdict::Approved => {
             let approvers = pipeline.plugin_ids(crate::runtime::manifest::Step::Approve);
             if !approvers.is_empty() {
                 say(&format!("approve   approved by {}", approvers.join(", ")));
             }
+            progress.approved()?;
         }
         Verdict::Denied(plugin, reason) => {
             say(&format!("approve   denied by {plugin}: {reason}"));
@@ -375,9 +414,11 @@ pub fn deliver(
         ));
         return Ok((Outcome::DryRun { label }, findings));
     }
+    progress.importing(&label)?;
     let uid = pipeline
         .import(env, &doc)
         .with_context(|| format!("importing {label} into {env}"))?;
+    progress.imported(&uid)?;
     say(&format!("import    {label} into {env}: uid {uid}"));
     let back = transport.block_on(target::export(client, &uid))?;
     let verification = verify::compare(&doc, &back, &places).map_err(anyhow::Error::msg)?;
