@@ -21,6 +21,7 @@ pub mod migrate;
 pub mod out;
 pub mod plugin;
 pub mod profiles;
+pub mod progress;
 pub mod sandbox;
 pub mod session;
 pub mod table;
@@ -65,7 +66,8 @@ impl Globals {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Move profiles from one environment to another: export, mask, validate, approve, import.
+    /// Move profiles from one environment to another: export, mask, validate, approve, import
+    /// (many at once with --all, --selector or --from-file: journaled, resumable).
     Migrate(migrate::Args),
     /// Export a profile, masked, with its secrets sealed beside it.
     Export(export::Args),

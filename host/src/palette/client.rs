@@ -163,6 +163,11 @@ impl Client {
         })
     }
 
+    /// Requests this environment was sent so far, retries included: (general, cluster profiles).
+    pub fn requests_sent(&self) -> (u64, u64) {
+        self.limiter.sent()
+    }
+
     /// The same client under other rate limits (a limiter of its own, shared by its clones).
     pub fn with_rate_limits(&self, limits: Option<RateLimits>) -> Self {
         Self {

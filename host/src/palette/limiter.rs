@@ -12,6 +12,7 @@
 //! the rate over the limit.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 pub use ferry_sandbox::ratelimit::is_profiles_path;
@@ -22,6 +23,8 @@ pub use ferry_sandbox::{Bucket, RateLimits};
 pub struct Limiter {
     general: Mutex<Class>,
     profiles: Mutex<Class>,
+    /// Requests sent so far (retries included): general, profiles.
+    sent: [AtomicU64; 2],
 }
 
 /// The share of the allowed rate ferry uses: requests that leave evenly spaced can still arrive
@@ -83,7 +86,16 @@ impl Limiter {
         Limiter {
             general: Mutex::new(Class::new(limits.map(|l| l.general))),
             profiles: Mutex::new(Class::new(limits.map(|l| l.profiles))),
+            sent: [AtomicU64::new(0), AtomicU64::new(0)],
         }
+    }
+
+    /// Requests sent so far, retries included: (general, cluster profiles).
+    pub fn sent(&self) -> (u64, u64) {
+        (
+            self.sent[0].load(Ordering::Relaxed),
+            self.sent[1].load(Ordering::Relaxed),
+        )
     }
 
     fn class(&self, path: &str) -> std::sync::MutexGuard<'_, Class> {
@@ -97,6 +109,7 @@ impl Limiter {
 
     /// Waits for a slot for a request to `path`.
     pub async fn acquire(&self, path: &str) {
+        self.sent[usize::from(is_profiles_path(path))].fetch_add(1, Ordering::Relaxed);
         let wait = self.class(path).reserve(Instant::now());
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;

@@ -1,0 +1,280 @@
+//! Bulk migration as a user runs it: `ferry migrate --all` between two real sandboxes, through
+//! Palette's rate limits and injected faults, killed and resumed.
+//!
+//! The sandboxes' rate limits here are faster than Palette's real ones (which would make 500
+//! profiles take minutes of waiting): the same two classes and the same behaviour (429 with
+//! `Retry-After`), at a pace that keeps the test within its budget. ferry is told the same limits
+//! with `--rate-limit`, as a user would tell it a self-hosted Palette's.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use ferry_sandbox::{FaultConfig, RateLimits, Role};
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+use crate::sandbox_support::{Api, Sandbox, small_profile};
+use crate::steps::{ferry_in, login, run};
+
+/// The limits both sides keep to in these tests: Palette's classes, a faster pace.
+const LIMITS: &str = "general=100/20,profiles=250/100";
+
+fn limits() -> RateLimits {
+    RateLimits::parse(LIMITS).unwrap().unwrap()
+}
+
+/// About one request in ten meets a fault: 5xx, the start of a burst of 429s, or a dropped
+/// connection.
+fn faults(seed: u64) -> FaultConfig {
+    FaultConfig {
+        seed,
+        error_rate: 0.05,
+        error_statuses: vec![500, 502, 503],
+        latency_ms: (0, 2),
+        burst_rate: 0.01,
+        burst_len: 3,
+        drop_rate: 0.04,
+    }
+}
+
+/// Profile `i`: one pack whose values say which profile it is; every tenth uses a macro.
+fn profile(i: usize) -> Value {
+    let mut values = format!("marker: p{i:04}\nreplicas: {}\n", i % 7);
+    if i % 10 == 0 {
+        values.push_str("region: '{{.spectro.macro.region}}'\n");
+    }
+    small_profile(&format!("bulk-{i:04}"), &values)
+}
+
+/// A sandbox holding profiles `0..n`, and the macro they use.
+async fn seeded_source(n: usize) -> Sandbox {
+    let source = Sandbox::start().await;
+    let admin = source.admin();
+    let tenant = source.running.tenant("acme").unwrap().uid.clone();
+    admin
+        .post(
+            &format!("/v1/tenants/{tenant}/macros"),
+            &json!({"macros": [{"name": "region", "value": "eu-west-1"}]}),
+        )
+        .await
+        .expect(204);
+    for i in 0..n {
+        admin.import(&profile(i)).await;
+    }
+    source
+}
+
+/// GET that waits out the sandbox's own rate limit (the test's requests count against it too).
+async fn get_patiently(api: &Api, path: &str) -> Value {
+    loop {
+        let reply = api.get(path).await;
+        if reply.status.as_u16() == 429 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        }
+        reply.expect(200);
+        return reply.json();
+    }
+}
+
+/// Name → uids of the target's profiles.
+async fn names(api: &Api) -> BTreeMap<String, Vec<String>> {
+    let list = get_patiently(api, "/v1/dashboard/clusterprofiles/metadata").await;
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for item in list["items"].as_array().unwrap() {
+        out.entry(item["metadata"]["name"].as_str().unwrap().to_string())
+            .or_default()
+            .push(item["metadata"]["uid"].as_str().unwrap().to_string());
+    }
+    out
+}
+
+/// Every profile `0..n` is in the target exactly once, its values as the source had them.
+async fn assert_each_once_as_sent(target: &Sandbox, n: usize) {
+    let api = target.admin();
+    let there = names(&api).await;
+    assert_eq!(there.len(), n, "profiles in the target: {:?}", there.keys());
+    for i in 0..n {
+        let name = format!("bulk-{i:04}");
+        let uids = &there[&name];
+        assert_eq!(uids.len(), 1, "{name} is there {} times", uids.len());
+        let doc = get_patiently(
+            &api,
+            &format!("/v1/clusterprofiles/{}/export?format=json", uids[0]),
+        )
+        .await;
+        let values = doc["spec"]["template"]["packs"][0]["values"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            values,
+            profile(i)["spec"]["template"]["packs"][0]["values"]
+                .as_str()
+                .unwrap(),
+            "{name}'s values"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_profiles_arrive_once_through_rate_limits_and_faults() {
+    const N: usize = 500;
+    let home = tempfile::tempdir().unwrap();
+    let source = seeded_source(N).await;
+    let target = Sandbox::start_with(|c| c.rate_limits = Some(limits())).await;
+    login(home.path(), "src", &source, Role::Admin).await;
+    login(home.path(), "dst", &target, Role::Admin).await;
+    source.running.set_faults(faults(11)).unwrap();
+    target.running.set_faults(faults(12)).unwrap();
+
+    let mut cmd = ferry_in(home.path());
+    cmd.args([
+        "migrate",
+        "--from",
+        "src",
+        "--to",
+        "dst",
+        "--all",
+        "--concurrency",
+        "8",
+        "--create-macros",
+        "--rate-limit",
+        LIMITS,
+        "--output",
+        "json",
+    ]);
+    let (code, out, err) = run(cmd, "").await;
+    assert_eq!(code, 0, "{err}");
+    let summary: Value = serde_json::from_str(&out).unwrap();
+    let arrived = summary["moved"].as_u64().unwrap() + summary["alreadyThere"].as_u64().unwrap();
+    assert_eq!(arrived, N as u64, "{err}");
+    assert_eq!(summary["failed"], 0);
+    assert_eq!(summary["profiles"].as_array().unwrap().len(), N);
+    // Plain lines, one per profile, when stderr is not a terminal.
+    assert_eq!(
+        err.matches("] moved").count() + err.matches("] already-there").count(),
+        N,
+        "{err}"
+    );
+
+    target.running.set_faults(FaultConfig::default()).unwrap();
+    assert_each_once_as_sent(&target, N).await;
+    // The macro the profiles share was created once.
+    let macros = get_patiently(&target.admin(), "/v1/clusterprofiles/macros").await;
+    let region: Vec<&Value> = macros["macros"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["name"] == "region")
+        .collect();
+    assert_eq!(region.len(), 1, "{macros}");
+}
+
+/// Checks that a journal file opens and is whole.
+fn assert_journal_whole(path: &Path) {
+    if !path.exists() {
+        return;
+    }
+    let db = rusqlite::Connection::open(path).unwrap();
+    let check: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok", "{}", path.display());
+    let _: i64 = db
+        .query_row("SELECT count(*) FROM profile", [], |r| r.get(0))
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_at_random_and_resumed_every_profile_arrives_once() {
+    const N: usize = 40;
+    let home = tempfile::tempdir().unwrap();
+    let source = seeded_source(N).await;
+    // Slow enough that a kill lands in the middle of the run.
+    let slow = "general=30/5,profiles=60/10";
+    let target = Sandbox::start_with(|c| c.rate_limits = RateLimits::parse(slow).unwrap()).await;
+    login(home.path(), "src", &source, Role::Admin).await;
+    login(home.path(), "dst", &target, Role::Admin).await;
+    let journal = home.path().join("move.journal");
+    let args = |cmd: &mut Command| {
+        cmd.args([
+            "migrate",
+            "--from",
+            "src",
+            "--to",
+            "dst",
+            "--all",
+            "--resume",
+            "--journal",
+            journal.to_str().unwrap(),
+            "--create-macros",
+            "--concurrency",
+            "4",
+            "--rate-limit",
+            slow,
+        ]);
+    };
+
+    // Once deterministically where it matters most: the import landed, the journal has not heard.
+    let mut cmd = ferry_in(home.path());
+    args(&mut cmd);
+    cmd.env("FERRY_TEST_CRASH_AFTER", "bulk:imported");
+    let (code, _, err) = run(cmd, "").await;
+    assert_ne!(code, 0, "the hook should have stopped it: {err}");
+    assert_journal_whole(&journal);
+
+    // Then at random points (seeded, so a failure can be replayed).
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20);
+    for round in 0..20 {
+        let wait = Duration::from_millis(rng.gen_range(200..3000));
+        let mut cmd = ferry_in(home.path());
+        args(&mut cmd);
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(wait).await;
+        // SIGKILL: no cleanup, no unwinding.
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_journal_whole(&journal);
+        let there = names(&target.admin()).await;
+        for (name, uids) in &there {
+            assert_eq!(
+                uids.len(),
+                1,
+                "round {round}: {name} is there {} times",
+                uids.len()
+            );
+        }
+    }
+
+    // The last run ends it.
+    let mut cmd = ferry_in(home.path());
+    args(&mut cmd);
+    cmd.args(["--output", "json"]);
+    let (code, out, err) = run(cmd, "").await;
+    assert_eq!(code, 0, "{err}");
+    let summary: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["failed"], 0, "{out}");
+    let states: Vec<&str> = summary["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["state"].as_str().unwrap())
+        .collect();
+    assert!(states.iter().all(|s| *s == "verified"), "{states:?}");
+    // The crash after the import was reconciled by looking the profile up, not by importing again.
+    assert!(summary["alreadyThere"].as_u64().unwrap() >= 1, "{out}");
+    assert_each_once_as_sent(&target, N).await;
+    // The config still opens: ferry unlocks it and lists the environments.
+    let mut cmd = ferry_in(home.path());
+    cmd.args(["env", "list"]);
+    let (code, out, err) = run(cmd, "").await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("dst"), "{out}");
+}
