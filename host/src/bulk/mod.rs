@@ -83,6 +83,14 @@ pub fn run(
         journal,
         macros: Mutex::new(None),
     };
+    // The target's registries, read once for every delivery of the run.
+    let mut opts = run.opts.clone();
+    let client = run.transport.client(run.to)?;
+    opts.registries = Some(run.transport.block_on(target::registries(client))?);
+    let run = &Run {
+        opts: &opts,
+        ..*run
+    };
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let workers = run.concurrency.clamp(1, pending.len().max(1));

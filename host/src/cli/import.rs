@@ -57,6 +57,7 @@ impl DeliverArgs {
                 macro_values: sets.macros.clone(),
                 allow_masked: self.allow_masked,
                 dry_run: self.dry_run,
+                registries: None,
             },
             sets,
         ))

@@ -152,6 +152,9 @@ pub struct DeliverOptions {
     pub macro_values: Vec<(String, String)>,
     pub allow_masked: bool,
     pub dry_run: bool,
+    /// The target's registries when the caller has read them already (a bulk run reads them
+    /// once); else each delivery reads them.
+    pub registries: Option<Vec<target::Registry>>,
 }
 
 /// How a delivery ended.
@@ -273,7 +276,10 @@ pub fn deliver(
         say(&format!("secrets   {} value(s) put back", fills.len()));
         doc
     };
-    let registries = transport.block_on(target::registries(client))?;
+    let registries = match &opts.registries {
+        Some(known) => known.clone(),
+        None => transport.block_on(target::registries(client))?,
+    };
     let (mapped, notes) = edit::map_registries(&doc, &opts.registry_map, &registries)?;
     doc = mapped;
     for note in notes {
