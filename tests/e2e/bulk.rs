@@ -408,3 +408,76 @@ async fn bench_bulk_migration() {
         large.0 / small.0.max(1)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_that_fails_is_reported_and_skipped_and_the_retry_takes_only_it() {
+    let home = tempfile::tempdir().unwrap();
+    let source = seeded_source(3).await;
+    source
+        .admin()
+        .import(&crate::sandbox_support::ml_ops())
+        .await;
+    // The target lacks a pack ML Ops needs: that one fails validation, the others move.
+    let (target, _seed) = crate::steps::sandbox_without("istio-1.6.2").await;
+    login(home.path(), "src", &source, Role::Admin).await;
+    login(home.path(), "dst", &target, Role::Admin).await;
+    let migrate = |extra: &[&str]| {
+        let mut cmd = ferry_in(home.path());
+        cmd.args([
+            "migrate",
+            "--from",
+            "src",
+            "--to",
+            "dst",
+            "--all",
+            "--create-macros",
+            "--rate-limit",
+            "off",
+        ])
+        .args(extra);
+        run(cmd, "")
+    };
+
+    let (code, out, err) = migrate(&["--plan"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches(" create ").count(), 4, "{out}");
+    assert!(
+        names(&target.admin()).await.is_empty(),
+        "a plan changes nothing"
+    );
+
+    let (code, out, err) = migrate(&[]).await;
+    assert_eq!(code, 5, "{err}");
+    assert!(out.starts_with("PROFILE"), "{out}");
+    assert_eq!(out.matches(" moved ").count(), 3, "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("ML Ops@1.0.0 ") && l.contains(" invalid ")),
+        "{out}"
+    );
+    assert!(
+        err.contains("failed    ML Ops@1.0.0: validation: pack-missing"),
+        "{err}"
+    );
+    let retry = err
+        .lines()
+        .find_map(|l| l.strip_prefix("retry     "))
+        .unwrap_or_else(|| panic!("no retry command in:\n{err}"));
+    assert!(retry.contains("--resume --journal "), "{retry}");
+    assert!(retry.contains("--create-macros"), "{retry}");
+    assert_eq!(names(&target.admin()).await.len(), 3);
+
+    // The same command again asks for --resume rather than start over.
+    let (code, _, err) = migrate(&[]).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("hint: add --resume"), "{err}");
+
+    // The retry tries only the failed one.
+    let (code, _, err) = migrate(&["--resume"]).await;
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("; 1 attempted in"), "{err}");
+    let (code, out, _) = migrate(&["--plan"]).await;
+    assert_eq!(code, 0);
+    assert_eq!(out.matches(" done ").count(), 3, "{out}");
+    assert_eq!(names(&target.admin()).await.len(), 3);
+}
