@@ -4,6 +4,7 @@
 //! and the sandbox server); every step that touches a profile runs as a WebAssembly plugin.
 //! Start at [`cli`]: each command module leads to the part of the host that does the work.
 
+pub mod bulk;
 pub mod cli;
 pub mod config;
 pub mod home;

@@ -51,6 +51,12 @@ fn rank(version: &str) -> Option<semver::Version> {
     semver::Version::parse(version.trim().trim_start_matches('v')).ok()
 }
 
+/// How two versions of a profile compare: semver ones by semver, above any that is not, which
+/// compare as text.
+pub fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
+    rank(a).cmp(&rank(b)).then(a.cmp(b))
+}
+
 /// The uid of profile `name` at `version` (or its highest version); the error says what exists.
 pub fn choose(all: &[Candidate], name: &str, version: Option<&str>) -> Result<String, String> {
     let mut named: Vec<&Candidate> = all.iter().filter(|c| c.name == name).collect();
@@ -59,11 +65,7 @@ pub fn choose(all: &[Candidate], name: &str, version: Option<&str>) -> Result<St
             "no cluster profile named '{name}' exists (in any version)"
         ));
     }
-    named.sort_by(|a, b| {
-        rank(&a.version)
-            .cmp(&rank(&b.version))
-            .then(a.version.cmp(&b.version))
-    });
+    named.sort_by(|a, b| version_order(&a.version, &b.version));
     let version = match version.map(str::trim).filter(|v| !v.is_empty()) {
         Some(v) => v.to_string(),
         None => named.last().expect("not empty").version.clone(),

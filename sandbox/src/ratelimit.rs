@@ -84,6 +84,11 @@ impl RateLimits {
     }
 }
 
+/// Whether `path` draws from the cluster-profiles bucket (else the general one).
+pub fn is_profiles_path(path: &str) -> bool {
+    path.starts_with("/v1/clusterprofiles")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Class {
     General,
@@ -111,7 +116,7 @@ impl RateLimiter {
 
     /// Takes a token for a request from `ip` to `path`; `Err(seconds)` when the bucket is empty.
     pub fn check(&self, ip: IpAddr, path: &str) -> Result<(), u64> {
-        let (class, bucket) = if path.starts_with("/v1/clusterprofiles") {
+        let (class, bucket) = if is_profiles_path(path) {
             (Class::Profiles, self.limits.profiles)
         } else {
             (Class::General, self.limits.general)

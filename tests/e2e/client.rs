@@ -39,6 +39,8 @@ fn client(sandbox: &RunningSandbox, key: ApiKey) -> Client {
             max_delay: Duration::from_millis(50),
             max_retry_after: Duration::from_secs(5),
         },
+        // No rate limit of ferry's own: the sandbox's faults, not its pace, are what is met here.
+        rate_limits: None,
         ..ClientOptions::default()
     };
     Client::new(sandbox.url(), key, Scope::Project(project), &options).unwrap()

@@ -2,6 +2,7 @@
 
 mod address_space;
 mod attack_server;
+mod bulk;
 mod cli_output;
 mod client;
 mod credentials;

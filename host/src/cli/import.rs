@@ -58,6 +58,7 @@ impl DeliverArgs {
                 dry_run: self.dry_run,
                 confirm: (!self.yes && super::confirm::someone_to_ask())
                     .then_some(super::confirm::ask),
+                registries: None,
             },
             sets,
         ))

@@ -1,13 +1,32 @@
-//! `ferry migrate`: export, mask, validate, approve and import a few profiles in one go, secrets
-//! carried in memory only, each step's outcome printed as it happens.
+//! `ferry migrate`: export, mask, validate, approve and import profiles, secrets carried in memory
+//! only.
+//!
+//! Profiles named on the command line alone move one after another, each step printed as it
+//! happens. A bulk run (`--all`, `--selector`, `--from-file`, or any of `--journal`, `--resume`,
+//! `--concurrency`, `--plan`, `--fail-fast`, `--all-versions`) moves them concurrently within the
+//! environments' rate limits, journals every profile's state so that `--resume` after a kill
+//! imports nothing twice, shows a progress bar (plain lines when stderr is not a terminal) and ends
+//! with a summary: exit 0 when every profile moved, 5 when some failed.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use super::Globals;
 use super::import::{DeliverArgs, conclude};
+use super::progress::Progress;
 use super::session::{Session, say};
+use super::table::{self, Output};
+use crate::bulk;
+use crate::bulk::journal::{Entry, Journal, Planned, State};
+use crate::bulk::select::{Selection, parse_selector};
+use crate::palette::limiter::{self, RateLimits};
 use crate::pipeline::secrets::Fill;
-use crate::pipeline::transfer;
+use crate::pipeline::target;
+use crate::pipeline::transfer::{self, OnConflict};
 use crate::runtime::manifest::Step;
 
 #[derive(clap::Args)]
@@ -19,10 +38,70 @@ pub struct Args {
     #[arg(long)]
     to: String,
     /// The profiles: NAME or NAME@VERSION (the highest version when none is given).
-    #[arg(required = true)]
     profiles: Vec<String>,
+    /// Every profile of the source (bulk).
+    #[arg(long)]
+    all: bool,
+    /// The profiles with this label (bulk).
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_selector)]
+    selector: Option<(String, String)>,
+    /// The profiles a file lists, one NAME[@VERSION] a line, # comments (bulk).
+    #[arg(long, value_name = "LIST")]
+    from_file: Option<PathBuf>,
+    /// Every version of a profile selected by name, not only the highest (bulk).
+    #[arg(long)]
+    all_versions: bool,
+    /// Profiles moved at once (bulk; default: sized from the rate limit, 6 for Palette's).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: Option<u16>,
+    /// The rate limits ferry keeps to in each environment: general=R/B,profiles=R/B (requests a
+    /// second / burst), off, or palette (default: Palette's documented 10/5 and 50/250).
+    #[arg(long, value_name = "LIMITS", value_parser = |s: &str| RateLimits::parse(s).map(Limits))]
+    rate_limit: Option<Limits>,
+    /// The bulk run's journal (default: under ferry's home, named after source, target and
+    /// selection).
+    #[arg(long, value_name = "FILE")]
+    journal: Option<PathBuf>,
+    /// Go on with the run the journal records: profiles already moved are left alone, failed and
+    /// unfinished ones are tried again (bulk).
+    #[arg(long)]
+    resume: bool,
+    /// Stop at the first profile that fails (bulk; default: report it and go on).
+    #[arg(long)]
+    fail_fast: bool,
+    /// Show what would be moved, skipped and created; change nothing (bulk).
+    #[arg(long)]
+    plan: bool,
     #[command(flatten)]
     deliver: DeliverArgs,
+}
+
+/// `--rate-limit`: `None` is `off`.
+#[derive(Clone, Copy, Debug)]
+struct Limits(Option<RateLimits>);
+
+impl Args {
+    fn is_bulk(&self) -> bool {
+        self.all
+            || self.selector.is_some()
+            || self.from_file.is_some()
+            || self.all_versions
+            || self.concurrency.is_some()
+            || self.journal.is_some()
+            || self.resume
+            || self.fail_fast
+            || self.plan
+    }
+
+    fn selection(&self) -> Selection {
+        Selection {
+            names: self.profiles.clone(),
+            all: self.all,
+            selector: self.selector.clone(),
+            from_file: self.from_file.clone(),
+            all_versions: self.all_versions,
+        }
+    }
 }
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
@@ -30,6 +109,14 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         anyhow::bail!(
             "--from and --to name the same environment ({}); nothing would move",
             args.from
+        );
+    }
+    if args.is_bulk() {
+        return run_bulk(args, globals);
+    }
+    if args.profiles.is_empty() {
+        anyhow::bail!(
+            "which profiles? name them (NAME or NAME@VERSION), or select them with --all, --selector KEY=VALUE or --from-file LIST"
         );
     }
     let (opts, sets) = args.deliver.options()?;
@@ -94,4 +181,454 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         return Err(why.context("a --set filled nothing in any of the profiles"));
     }
     Ok(worst)
+}
+
+fn run_bulk(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
+    let selection = args.selection();
+    let selects = !selection.names.is_empty()
+        || selection.all
+        || selection.selector.is_some()
+        || selection.from_file.is_some();
+    if !selects && !args.resume {
+        anyhow::bail!(
+            "which profiles? name them, or select them with --all, --selector KEY=VALUE or --from-file LIST (or --resume a journal)"
+        );
+    }
+    let limits = args.rate_limit.map_or(Some(RateLimits::palette()), |l| l.0);
+    let concurrency = args
+        .concurrency
+        .map(usize::from)
+        .unwrap_or_else(|| limiter::default_concurrency(limits));
+    let (mut opts, sets) = args.deliver.options()?;
+    let session = Session::open_limited(globals, &[&args.from, &args.to], limits)?;
+    let path = match &args.journal {
+        Some(path) => path.clone(),
+        None => default_journal(&session.home, &args.from, &args.to, &selection),
+    };
+    if args.plan || args.deliver.dry_run {
+        return plan(&args, &session, &selection, &path);
+    }
+
+    let mut journal = Journal::open(&path)?;
+    let started = journal.get("selection")?.is_some();
+    if started && !args.resume {
+        let entries = journal.entries()?;
+        let done = entries.iter().filter(|e| e.state.is_done()).count();
+        return Err(super::hints::with_hint(
+            anyhow::anyhow!(
+                "a journal of this migration exists at {} ({done} of {} profile(s) done)",
+                path.display(),
+                entries.len()
+            ),
+            "add --resume to go on with it, or remove the file to start over",
+        ));
+    }
+    if started {
+        for (key, value) in [("source", &args.from), ("target", &args.to)] {
+            let recorded = journal.get(key)?.unwrap_or_default();
+            if &recorded != value {
+                anyhow::bail!(
+                    "the journal {} is of a migration with {key} {recorded:?}, not {value:?}; give the same --from and --to, or another --journal",
+                    path.display()
+                );
+            }
+        }
+    } else {
+        if !selects {
+            anyhow::bail!(
+                "--resume: there is no run to resume at {}; select the profiles (NAME, --all, --selector or --from-file) to start one",
+                path.display()
+            );
+        }
+        let client = session.transport.client(&args.from)?;
+        let listed = session.transport.block_on(client.profiles())?;
+        let chosen = selection.resolve(&listed)?;
+        if chosen.is_empty() {
+            anyhow::bail!(
+                "the selection matches no profile in {} ({} profile(s) there)",
+                args.from,
+                listed.len()
+            );
+        }
+        let planned: Vec<Planned> = chosen
+            .into_iter()
+            .map(|p| Planned {
+                source_uid: p.uid,
+                name: p.name,
+                version: p.version,
+            })
+            .collect();
+        journal.plan(&planned)?;
+        journal.set("source", &args.from)?;
+        journal.set("target", &args.to)?;
+        // Last: a journal with a selection has its whole plan.
+        journal.set("selection", &selection.canonical())?;
+    }
+    let entries = journal.entries()?;
+    let pending: Vec<Entry> = entries
+        .iter()
+        .filter(|e| !e.state.is_done())
+        .cloned()
+        .collect();
+    say(&format!(
+        "migrate   {} profile(s) {} → {}: {} to move, {} done before; {concurrency} at a time; journal {}",
+        entries.len(),
+        args.from,
+        args.to,
+        pending.len(),
+        entries.len() - pending.len(),
+        path.display()
+    ));
+    // One question for the whole run, not one per profile from concurrent workers.
+    if let Some(confirm) = opts.confirm.take()
+        && !pending.is_empty()
+        && !confirm(&format!(
+            "move {} profile(s) into {}?",
+            pending.len(),
+            args.to
+        ))
+    {
+        say("nothing was imported: you did not confirm the run");
+        return Ok(super::exit::code(super::exit::DENIED));
+    }
+    let pipeline = session.pipeline(
+        args.deliver.policy.as_deref(),
+        &Step::ALL,
+        args.deliver.settings(Some(&args.from), &args.to),
+    )?;
+    let progress = Progress::new(entries.len(), entries.len() - pending.len());
+    let journal = Mutex::new(journal);
+    let run = bulk::Run {
+        pipeline: &pipeline,
+        transport: &session.transport,
+        from: &args.from,
+        to: &args.to,
+        opts: &opts,
+        sets: &sets.values,
+        concurrency,
+        fail_fast: args.fail_fast,
+    };
+    let stopped = bulk::run(&run, &journal, &pending, &|e, f| progress.finished(e, f))?;
+    let elapsed = progress.end();
+    let journal = journal.into_inner().unwrap_or_else(|p| p.into_inner());
+    let entries = journal.entries()?;
+    let mut requests = serde_json::Map::new();
+    for env in [&args.from, &args.to] {
+        let (general, profiles) = session.transport.client(env)?.requests_sent();
+        requests.insert(
+            env.clone(),
+            json!({"general": general, "clusterprofiles": profiles}),
+        );
+    }
+    let ran = Ran {
+        attempted: pending.len(),
+        elapsed,
+        stopped,
+        requests: Value::Object(requests),
+    };
+    summarize(&args, &path, &entries, &ran)
+}
+
+/// What this run did, beside the journal's entries.
+struct Ran {
+    attempted: usize,
+    elapsed: std::time::Duration,
+    stopped: bool,
+    /// Requests sent per environment and rate-limit class, retries included.
+    requests: Value,
+}
+
+/// `<home>/journals/<from>--<to>--<hash of the selection>.journal`
+fn default_journal(home: &Path, from: &str, to: &str, selection: &Selection) -> PathBuf {
+    let safe = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let hash = hex::encode(Sha256::digest(
+        format!("{from}\n{to}\n{}", selection.canonical()).as_bytes(),
+    ));
+    home.join("journals").join(format!(
+        "{}--{}--{}.journal",
+        safe(from),
+        safe(to),
+        &hash[..12]
+    ))
+}
+
+/// The summary: a table (or JSON) on stdout, the totals and what to do next on stderr.
+fn summarize(args: &Args, path: &Path, entries: &[Entry], ran: &Ran) -> anyhow::Result<ExitCode> {
+    let Ran {
+        attempted,
+        elapsed,
+        stopped,
+        ..
+    } = *ran;
+    let count = |outcome: &str| {
+        entries
+            .iter()
+            .filter(|e| e.outcome.as_deref() == Some(outcome))
+            .count()
+    };
+    let failed: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| e.state == State::Failed)
+        .collect();
+    let left = entries
+        .iter()
+        .filter(|e| !e.state.is_done() && e.state != State::Failed)
+        .count();
+    match args.deliver.output {
+        Output::Json => {
+            let profiles: Vec<Value> = entries.iter().map(entry_json).collect();
+            let all = json!({
+                "source": args.from, "target": args.to, "journal": path.display().to_string(),
+                "elapsedMs": elapsed.as_millis() as u64, "requests": ran.requests,
+                "moved": count("moved"), "alreadyThere": count("already-there"),
+                "skipped": count("skipped"), "failed": failed.len(), "notAttempted": left,
+                "profiles": profiles,
+            });
+            table::print_stdout(&(serde_json::to_string_pretty(&all)? + "\n"))?;
+        }
+        Output::Table => {
+            let rows: Vec<[String; 5]> = entries
+                .iter()
+                .map(|e| {
+                    [
+                        e.label(),
+                        e.outcome.clone().unwrap_or_else(|| e.state.name().into()),
+                        e.target_uid.clone().unwrap_or_else(|| "-".into()),
+                        findings_cell(e.findings.as_deref()),
+                        format!("{:.2} s", e.elapsed_ms as f64 / 1000.0),
+                    ]
+                })
+                .collect();
+            table::print_table(
+                &["PROFILE", "OUTCOME", "TARGET UID", "FINDINGS", "TIME"],
+                &rows,
+            )?;
+        }
+    }
+    let secs = elapsed.as_secs_f64();
+    say(&format!(
+        "migrate   {} profile(s): {} moved, {} already there, {} skipped, {} failed{}; {attempted} attempted in {secs:.1} s ({:.1}/s)",
+        entries.len(),
+        count("moved"),
+        count("already-there"),
+        count("skipped"),
+        failed.len(),
+        if left > 0 {
+            format!(", {left} not attempted")
+        } else {
+            String::new()
+        },
+        attempted as f64 / secs.max(0.001)
+    ));
+    if failed.is_empty() && left == 0 {
+        return Ok(super::exit::success());
+    }
+    for e in failed.iter().take(20) {
+        say(&format!(
+            "failed    {}: {}",
+            e.label(),
+            e.detail.as_deref().unwrap_or("-")
+        ));
+    }
+    if failed.len() > 20 {
+        say(&format!(
+            "failed    ... and {} more (the journal lists them all)",
+            failed.len() - 20
+        ));
+    }
+    if stopped {
+        say("stopped at the first failure (--fail-fast)");
+    }
+    say(&format!("journal   {}", path.display()));
+    say(&format!("retry     {}", retry_command(args, path)));
+    Ok(super::exit::code(super::exit::PARTIAL))
+}
+
+fn entry_json(e: &Entry) -> Value {
+    let findings: Value = e
+        .findings
+        .as_deref()
+        .and_then(|f| serde_json::from_str(f).ok())
+        .unwrap_or_else(|| json!([]));
+    json!({
+        "profile": e.label(), "name": e.name, "version": e.version, "sourceUid": e.source_uid,
+        "state": e.state.name(), "outcome": e.outcome, "sentAs": e.sent_as,
+        "targetUid": e.target_uid, "findings": findings, "detail": e.detail,
+        "attempts": e.attempts, "timeMs": e.elapsed_ms,
+    })
+}
+
+/// "2 (1 error)" from the journal's findings JSON.
+fn findings_cell(findings: Option<&str>) -> String {
+    let all: Vec<Value> = findings
+        .and_then(|f| serde_json::from_str(f).ok())
+        .unwrap_or_default();
+    let errors = all.iter().filter(|f| f["severity"] == "error").count();
+    match (all.len(), errors) {
+        (0, _) => "-".into(),
+        (n, 0) => n.to_string(),
+        (n, e) => format!("{n} ({e} error(s))"),
+    }
+}
+
+/// The command that retries only what failed or was not reached: the same options, `--resume`
+/// on this journal. Values given with `--set` are not repeated (they may be secrets).
+fn retry_command(args: &Args, path: &Path) -> String {
+    let quote = |s: &str| {
+        if s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=@:,".contains(c))
+        {
+            s.to_string()
+        } else {
+            format!("'{}'", s.replace('\'', r"'\''"))
+        }
+    };
+    let mut parts = vec![
+        "ferry migrate".to_string(),
+        format!("--from {}", quote(&args.from)),
+        format!("--to {}", quote(&args.to)),
+        "--resume".to_string(),
+        format!("--journal {}", quote(&path.display().to_string())),
+    ];
+    let d = &args.deliver;
+    if d.on_conflict != OnConflict::Fail {
+        let text = match &d.on_conflict {
+            OnConflict::Skip => "skip".to_string(),
+            OnConflict::BumpPatch => "bump-patch".into(),
+            OnConflict::BumpMinor => "bump-minor".into(),
+            OnConflict::Rename(n) => format!("rename={n}"),
+            OnConflict::Fail => "fail".into(),
+        };
+        parts.push(format!("--on-conflict {}", quote(&text)));
+    }
+    for map in &d.map.registry_map {
+        parts.push(format!("--registry-map {}", quote(map)));
+    }
+    for map in &d.map.pack_map {
+        parts.push(format!("--pack-map {}", quote(map)));
+    }
+    for (flag, on) in [
+        ("--create-macros", d.create_macros),
+        ("--publish", d.publish),
+        ("--allow-masked", d.allow_masked),
+    ] {
+        if on {
+            parts.push(flag.to_string());
+        }
+    }
+    if let Some(policy) = &d.policy {
+        parts.push(format!("--policy {}", quote(&policy.display().to_string())));
+    }
+    if let Some(n) = args.concurrency {
+        parts.push(format!("--concurrency {n}"));
+    }
+    for set in &d.set {
+        let place = set.split_once('=').map_or(set.as_str(), |(p, _)| p);
+        parts.push(format!("--set {}=…", quote(place)));
+    }
+    parts.join(" ")
+}
+
+/// `--plan`: what a run would move, skip and create, asking the target only whether each name
+/// and version is free.
+fn plan(
+    args: &Args,
+    session: &Session,
+    selection: &Selection,
+    path: &Path,
+) -> anyhow::Result<ExitCode> {
+    // What an earlier run of this journal did (read only: a plan writes nothing).
+    let done: Vec<Entry> = if path.exists() {
+        Journal::open(path)?.entries()?
+    } else {
+        Vec::new()
+    };
+    let source = session.transport.client(&args.from)?;
+    let dest = session.transport.client(&args.to)?;
+    let chosen = if done.is_empty() || !selection.names.is_empty() || selection.all {
+        let listed = session.transport.block_on(source.profiles())?;
+        selection.resolve(&listed)?
+    } else {
+        Vec::new()
+    };
+    let mut rows: Vec<[String; 3]> = Vec::new();
+    let mut creates = 0;
+    let on_conflict = &args.deliver.on_conflict;
+    let profiles = chosen
+        .iter()
+        .map(|p| (p.uid.clone(), p.name.clone(), p.version.clone()))
+        .chain(
+            done.iter()
+                .filter(|e| !chosen.iter().any(|p| p.uid == e.source_uid))
+                .map(|e| (e.source_uid.clone(), e.name.clone(), e.version.clone())),
+        );
+    for (uid, name, version) in profiles {
+        let label = format!("{name}@{version}");
+        if let Some(e) = done
+            .iter()
+            .find(|e| e.source_uid == uid && e.state.is_done())
+        {
+            rows.push([
+                label,
+                "done".into(),
+                format!(
+                    "{} in an earlier run (journal)",
+                    e.outcome.as_deref().unwrap_or("done")
+                ),
+            ]);
+            continue;
+        }
+        let free = session
+            .transport
+            .block_on(target::name_free(dest, &name, &version))?;
+        let (action, detail) = if free {
+            creates += 1;
+            ("create", format!("new in {}", args.to))
+        } else {
+            match on_conflict {
+                OnConflict::Skip => ("skip", "taken in the target (--on-conflict skip)".into()),
+                OnConflict::BumpPatch | OnConflict::BumpMinor => {
+                    creates += 1;
+                    ("create", "taken: imported under the next free version".into())
+                }
+                OnConflict::Rename(new) => {
+                    creates += 1;
+                    ("create", format!("taken: imported as {new}"))
+                }
+                OnConflict::Fail => (
+                    "check",
+                    "taken: nothing to do if the same profile is there, else it fails (--on-conflict)"
+                        .into(),
+                ),
+            }
+        };
+        rows.push([label, action.into(), detail]);
+    }
+    match args.deliver.output {
+        Output::Json => {
+            let all: Vec<Value> = rows
+                .iter()
+                .map(|[p, a, d]| json!({"profile": p, "action": a, "detail": d}))
+                .collect();
+            table::print_stdout(&(serde_json::to_string_pretty(&all)? + "\n"))?;
+        }
+        Output::Table => table::print_table(&["PROFILE", "ACTION", "DETAIL"], &rows)?,
+    }
+    say(&format!(
+        "plan      {} profile(s) {} → {}: {creates} to create; nothing was changed",
+        rows.len(),
+        args.from,
+        args.to
+    ));
+    Ok(super::exit::success())
 }

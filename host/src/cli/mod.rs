@@ -25,6 +25,7 @@ pub mod migrate;
 pub mod out;
 pub mod plugin;
 pub mod profiles;
+pub mod progress;
 pub mod sandbox;
 pub mod session;
 pub mod table;
@@ -88,7 +89,8 @@ impl Globals {
 pub enum Command {
     /// See it work: a migration between two sandboxes in this process, findings, fixes, secrets intact.
     Demo(demo::Args),
-    /// Move profiles from one environment to another: export, mask, validate, approve, import.
+    /// Move profiles from one environment to another: export, mask, validate, approve, import
+    /// (many at once with --all, --selector or --from-file: journaled, resumable).
     Migrate(migrate::Args),
     /// Export a profile, masked, with its secrets sealed beside it.
     Export(export::Args),

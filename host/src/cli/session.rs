@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::Globals;
 use crate::config::credentials::Credentials;
+use crate::palette::limiter::RateLimits;
 use crate::palette::transport::ClientTransport;
 use crate::pipeline::{Pipeline, RunSettings};
 use crate::runtime::manifest::Step;
@@ -19,8 +20,18 @@ pub struct Session {
 }
 
 impl Session {
-    /// Unlocks the stored credentials and opens the environments `envs`.
+    /// Unlocks the stored credentials and opens the environments `envs`, each held to Palette's
+    /// documented rate limits.
     pub fn open(globals: &Globals, envs: &[&str]) -> anyhow::Result<Session> {
+        Self::open_limited(globals, envs, Some(RateLimits::palette()))
+    }
+
+    /// [`Session::open`], each environment held to `limits` (`None`: no limit of ferry's own).
+    pub fn open_limited(
+        globals: &Globals,
+        envs: &[&str],
+        limits: Option<RateLimits>,
+    ) -> anyhow::Result<Session> {
         let store = globals.store()?;
         let home = store.home().to_path_buf();
         let config = store.load()?;
@@ -30,7 +41,8 @@ impl Session {
         let credentials = Credentials::unlock(config, globals.passphrase())?;
         let mut clients = BTreeMap::new();
         for env in envs {
-            clients.insert(env.to_string(), credentials.client(env)?);
+            let client = credentials.client(env)?.with_rate_limits(limits);
+            clients.insert(env.to_string(), client);
         }
         let transport = Arc::new(ClientTransport::new(clients)?);
         Ok(Session {

@@ -30,10 +30,10 @@ pub struct Args {
 pub struct MapArgs {
     /// Take the packs of the document's registry SRC from the target's registry DST. Repeatable.
     #[arg(long = "registry-map", value_name = "SRC=DST")]
-    registry_map: Vec<String>,
+    pub registry_map: Vec<String>,
     /// Take one pack from the target's registry DST (a mirror holding it). Repeatable.
     #[arg(long = "pack-map", value_name = "PACK[@VERSION]=DST")]
-    pack_map: Vec<String>,
+    pub pack_map: Vec<String>,
 }
 
 impl MapArgs {
@@ -62,6 +62,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         &args.env,
         &document,
         &args.map.parse()?,
+        None,
         &say,
     )?;
     let findings = pipeline.validate(&document, &[]);

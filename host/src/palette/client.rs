@@ -17,6 +17,7 @@
 //! Palette said. The typed helpers turn a non-2xx answer into [`ClientError::Api`].
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use rand::SeedableRng;
@@ -27,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ClientError, ErrorCode, api_error};
 use super::key::ApiKey;
+use super::limiter::{Limiter, RateLimits};
 use super::models::{ProfileItem, ProfileSummary, Project, ProjectItem, UserInfo};
 use super::retry::{RetryPolicy, parse_retry_after};
 
@@ -49,6 +51,8 @@ pub struct ClientOptions {
     /// The whole of one attempt, answer body included.
     pub request_timeout: Duration,
     pub retry: RetryPolicy,
+    /// The environment's rate limits, kept on ferry's side ([`super::limiter`]); `None`: none.
+    pub rate_limits: Option<RateLimits>,
 }
 
 impl Default for ClientOptions {
@@ -59,6 +63,7 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
+            rate_limits: Some(RateLimits::palette()),
         }
     }
 }
@@ -84,6 +89,8 @@ pub struct Client {
     key: ApiKey,
     scope: Scope,
     retry: RetryPolicy,
+    /// One per environment: clones (other scopes included) share it.
+    limiter: Arc<Limiter>,
 }
 
 impl std::fmt::Debug for Client {
@@ -152,7 +159,21 @@ impl Client {
             key,
             scope,
             retry: options.retry.clone(),
+            limiter: Arc::new(Limiter::new(options.rate_limits)),
         })
+    }
+
+    /// Requests this environment was sent so far, retries included: (general, cluster profiles).
+    pub fn requests_sent(&self) -> (u64, u64) {
+        self.limiter.sent()
+    }
+
+    /// The same client under other rate limits (a limiter of its own, shared by its clones).
+    pub fn with_rate_limits(&self, limits: Option<RateLimits>) -> Self {
+        Self {
+            limiter: Arc::new(Limiter::new(limits)),
+            ..self.clone()
+        }
     }
 
     /// The endpoint, normalized (no trailing slash, no `/v1`).
@@ -493,6 +514,7 @@ impl Client {
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
+        self.limiter.acquire(&request.path).await;
         let response = builder.send().await.map_err(|e| classify_send_error(&e))?;
         let status = response.status().as_u16();
         let retry_after = response
@@ -500,6 +522,9 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        if status == 429 {
+            self.limiter.too_many(&request.path, retry_after);
+        }
         let body = response
             .text()
             .await

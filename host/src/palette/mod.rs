@@ -5,6 +5,8 @@
 //! - Retries ([`retry`]): 429, 5xx, timeouts and connection errors are retried with exponential backoff
 //!   and jitter, honouring `Retry-After`. A request that may change state is retried only when the first
 //!   attempt provably did not land (see [`client`] for the rules, imports included).
+//! - Rate ([`limiter`]): one limiter per environment keeps every request, the plugins' included, to
+//!   Palette's rate limits, and a 429's `Retry-After` holds back the environment's whole class.
 //! - Lists follow `listmeta.continue` transparently ([`Client::list_all`]).
 //! - Errors ([`ClientError`]) are typed from Palette's `code` and carry Palette's message, never the key.
 //! - [`Client::send_raw`] is the door the host's `palette-api` plugin interface goes through: the client
@@ -24,6 +26,7 @@
 pub mod client;
 pub mod error;
 pub mod key;
+pub mod limiter;
 pub mod models;
 pub mod retry;
 pub mod transport;

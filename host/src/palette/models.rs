@@ -33,6 +33,8 @@ pub(crate) struct ObjectMeta {
     pub uid: String,
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
 }
 
 /// `v1ProjectMetadata`.
@@ -53,6 +55,9 @@ pub struct ProfileSummary {
     pub profile_type: String,
     /// project, tenant or system.
     pub scope: String,
+    /// What `ferry migrate --selector KEY=VALUE` matches.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 /// `v1ClusterProfileSummary` of `POST /v1/dashboard/clusterprofiles`.
@@ -95,6 +100,7 @@ impl From<ProfileItem> for ProfileSummary {
             version: spec.version,
             uid: metadata.uid,
             profile_type,
+            labels: metadata.labels,
         }
     }
 }

@@ -12,14 +12,17 @@ use crate::runtime::bindings::palette_api::{Request, Response};
 
 pub struct ClientTransport {
     clients: BTreeMap<String, Client>,
-    // One runtime for the transport's life: the client's pooled connections live on it.
+    // One runtime for the transport's life: the client's pooled connections live on it. Threads
+    // of their own drive it, so a bulk run's workers can each block on a request at once.
     runtime: tokio::runtime::Runtime,
 }
 
 impl ClientTransport {
     /// A transport over these environments' clients, by environment name.
     pub fn new(clients: BTreeMap<String, Client>) -> std::io::Result<ClientTransport> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("ferry-io")
             .enable_all()
             .build()?;
         Ok(ClientTransport { clients, runtime })

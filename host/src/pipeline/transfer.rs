@@ -157,6 +157,9 @@ pub struct DeliverOptions {
     /// Asked before anything is changed in the target (the question; `false` stops there).
     /// `None`: nobody to ask (`--yes`, or not on a terminal).
     pub confirm: Option<fn(&str) -> bool>,
+    /// The target's registries when the caller has read them already (a bulk run reads them
+    /// once); else each delivery reads them.
+    pub registries: Option<Vec<target::Registry>>,
 }
 
 /// How a delivery ended.
@@ -203,19 +206,88 @@ pub struct Carried<'a> {
 
 /// `document` with each pack pointed at its registry in `env` (by name and kind, after `map`),
 /// saying which packs the map moved.
+/// `known`: the target's registries when the caller has read them already.
 pub fn map_registries(
     transport: &ClientTransport,
     env: &str,
     document: &str,
     map: &edit::RegistryMap,
+    known: Option<&[target::Registry]>,
     say: &dyn Fn(&str),
 ) -> anyhow::Result<String> {
-    let registries = transport.block_on(target::registries(transport.client(env)?))?;
-    let (mapped, notes) = edit::map_registries(document, map, &registries)?;
+    let read;
+    let registries = match known {
+        Some(known) => known,
+        None => {
+            read = transport.block_on(target::registries(transport.client(env)?))?;
+            &read[..]
+        }
+    };
+    let (mapped, notes) = edit::map_registries(document, map, registries)?;
     for note in notes {
         say(&format!("registry  {note}"));
     }
     Ok(mapped)
+}
+
+/// The macros of `used` that `defined` lacks, with their values: given (`--set macro.NAME=VALUE`)
+/// over carried (the source's). An error names those with no value.
+pub fn macros_to_create(
+    used: &BTreeSet<String>,
+    defined: &BTreeSet<String>,
+    carried: &[MacroValue],
+    given: &[(String, String)],
+) -> anyhow::Result<Vec<(String, String)>> {
+    let mut values: BTreeMap<&str, &str> = carried
+        .iter()
+        .map(|m| (m.name.as_str(), m.value.as_str()))
+        .collect();
+    values.extend(given.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let missing: Vec<&String> = used.iter().filter(|n| !defined.contains(*n)).collect();
+    let unknown: Vec<&str> = missing
+        .iter()
+        .filter(|n| !values.contains_key(n.as_str()))
+        .map(|n| n.as_str())
+        .collect();
+    if !unknown.is_empty() {
+        anyhow::bail!(
+            "--create-macros: no value for macro(s) {}; give each with --set macro.NAME=VALUE",
+            unknown.join(", ")
+        );
+    }
+    Ok(missing
+        .iter()
+        .map(|n| (n.to_string(), values[n.as_str()].to_string()))
+        .collect())
+}
+
+/// What a delivery tells its caller as it goes: progress lines, and the points a caller that
+/// journals the move records (before the import is sent, and once it answered).
+pub trait Progress {
+    fn say(&self, line: &str);
+    /// Validation found no error.
+    fn validated(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
+    /// Approval passed too; the import comes next.
+    fn approved(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
+    /// The import is about to be sent, as `label` (`name@version`).
+    fn importing(&self, _label: &str) -> anyhow::Result<()> {
+        Ok(())
+    }
+    /// The import answered: the profile is in the target as `uid`.
+    fn imported(&self, _uid: &str) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+/// A plain line printer is a progress that records nothing.
+impl<F: Fn(&str)> Progress for F {
+    fn say(&self, line: &str) {
+        self(line)
+    }
 }
 
 /// Fill, fix up, validate, approve, import and read back `document` on the target `env`.
@@ -227,8 +299,9 @@ pub fn deliver(
     document: &str,
     carried: &Carried,
     opts: &DeliverOptions,
-    say: &dyn Fn(&str),
+    progress: &dyn Progress,
 ) -> anyhow::Result<(Outcome, Vec<Reported>)> {
+    let say = |line: &str| progress.say(line);
     let Carried { fills, macros } = *carried;
     let client = transport.client(env)?;
     let mut doc = if fills.is_empty() {
@@ -238,7 +311,14 @@ pub fn deliver(
         say(&format!("secrets   {} value(s) put back", fills.len()));
         doc
     };
-    doc = map_registries(transport, env, &doc, &opts.registry_map, say)?;
+    doc = map_registries(
+        transport,
+        env,
+        &doc,
+        &opts.registry_map,
+        opts.registries.as_deref(),
+        &say,
+    )?;
 
     // Name and version: an identical profile already there is success; otherwise as asked.
     let (mut name, mut version) = edit::name_version(&doc)?;
@@ -294,8 +374,14 @@ pub fn deliver(
 
     // Macros the target lacks: with --create-macros, created from the carried or given values
     // once validation and approval have passed, so a refused import leaves nothing behind.
-    let create = if opts.create_macros {
-        macros_to_create(transport, client, &doc, macros, &opts.macro_values)?
+    let used = macro_names(&doc)?;
+    let create = if opts.create_macros && !used.is_empty() {
+        let defined: BTreeSet<String> = transport
+            .block_on(target::macros(client))?
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        macros_to_create(&used, &defined, macros, &opts.macro_values)?
     } else {
         Vec::new()
     };
@@ -327,12 +413,14 @@ pub fn deliver(
     if has_errors(&findings) {
         return Ok((Outcome::Invalid, findings));
     }
+    progress.validated()?;
     match pipeline.approve(&doc, &findings) {
         Verdict::Approved => {
             let approvers = pipeline.plugin_ids(crate::runtime::manifest::Step::Approve);
             if !approvers.is_empty() {
                 say(&format!("approve   approved by {}", approvers.join(", ")));
             }
+            progress.approved()?;
         }
         Verdict::Denied(plugin, reason) => {
             say(&format!("approve   denied by {plugin}: {reason}"));
@@ -378,9 +466,11 @@ pub fn deliver(
         ));
         return Ok((Outcome::DryRun { label }, findings));
     }
+    progress.importing(&label)?;
     let uid = pipeline
         .import(env, &doc)
         .with_context(|| format!("importing {label} into {env}"))?;
+    progress.imported(&uid)?;
     say(&format!("import    {label} into {env}: uid {uid}"));
     let back = transport.block_on(target::export(client, &uid))?;
     let verification = verify::compare(&doc, &back, &places).map_err(anyhow::Error::msg)?;
@@ -399,45 +489,4 @@ pub fn deliver(
         },
         findings,
     ))
-}
-
-/// The macros `doc` uses that the target lacks, with their values (given ones over carried ones);
-/// an error naming those with no value.
-fn macros_to_create(
-    transport: &ClientTransport,
-    client: &crate::palette::Client,
-    doc: &str,
-    carried: &[MacroValue],
-    given: &[(String, String)],
-) -> anyhow::Result<Vec<(String, String)>> {
-    let used = macro_names(doc)?;
-    if used.is_empty() {
-        return Ok(Vec::new());
-    }
-    let defined: BTreeSet<String> = transport
-        .block_on(target::macros(client))?
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
-    let mut values: BTreeMap<&str, &str> = carried
-        .iter()
-        .map(|m| (m.name.as_str(), m.value.as_str()))
-        .collect();
-    values.extend(given.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-    let missing: Vec<&String> = used.iter().filter(|n| !defined.contains(*n)).collect();
-    let unknown: Vec<&str> = missing
-        .iter()
-        .filter(|n| !values.contains_key(n.as_str()))
-        .map(|n| n.as_str())
-        .collect();
-    if !unknown.is_empty() {
-        anyhow::bail!(
-            "--create-macros: no value for macro(s) {}; give each with --set macro.NAME=VALUE",
-            unknown.join(", ")
-        );
-    }
-    Ok(missing
-        .iter()
-        .map(|n| (n.to_string(), values[n.as_str()].to_string()))
-        .collect())
 }

@@ -47,6 +47,8 @@ pub struct Runtime {
     cache: ComponentCache,
     policy: Policy,
     palette: Option<Arc<dyn PaletteTransport>>,
+    /// Shared by every plugin this runtime loads.
+    slots: Arc<pool::CallSlots>,
     /// Linkers by (palette-api linked, http linked): defining WASI's functions costs more than
     /// linking a component against them, so each set is built once.
     linkers: Mutex<Linkers>,
@@ -74,6 +76,7 @@ impl Runtime {
             cache,
             policy,
             palette: None,
+            slots: Arc::default(),
             linkers: Mutex::default(),
         })
     }

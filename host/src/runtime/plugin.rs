@@ -31,6 +31,7 @@ pub struct Plugin {
     pub imports: Vec<String>,
     pub exports: Vec<String>,
     engine: Engine,
+    slots: Arc<super::pool::CallSlots>,
     setup: CallSetup,
     pres: StepPres,
 }
@@ -177,6 +178,7 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
         imports,
         exports,
         engine: rt.engine().clone(),
+        slots: rt.slots.clone(),
         setup,
         pres,
     })
@@ -333,6 +335,9 @@ impl Plugin {
         cx: &types::Context,
         f: impl FnOnce(&mut Store<State>) -> wasmtime::Result<Result<R, types::PluginError>>,
     ) -> Result<R, PluginFailure> {
+        // A slot of the instance pool first: the deadline counts from when the call can run (and
+        // the time charged to plugin steps is the call's, not the wait).
+        let _slot = self.slots.acquire();
         crate::timing::timed(crate::timing::Account::Plugin, || {
             self.call_timed(step, cx, f)
         })

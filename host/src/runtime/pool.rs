@@ -6,6 +6,8 @@
 //! if the reservation fails, ferry falls back to on-demand allocation. `FERRY_POOLING=on` insists on the
 //! pool (an error if it cannot be had), `off` never tries it.
 
+use std::sync::{Condvar, Mutex};
+
 use anyhow::Context;
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
@@ -98,6 +100,46 @@ fn pool(reservation: u64) -> PoolingAllocationConfig {
     pool
 }
 
+/// The semaphore in front of the pool: at most [`CONCURRENT_CALLS`] calls hold an instance at once,
+/// so concurrent work (a bulk migration's workers) waits for a slot instead of failing to
+/// instantiate. The same bound holds with on-demand allocation, which keeps memory flat.
+#[derive(Debug)]
+pub struct CallSlots {
+    free: Mutex<u32>,
+    freed: Condvar,
+}
+
+/// A slot held for one call; dropping it frees the slot.
+pub struct Slot<'a>(&'a CallSlots);
+
+impl Default for CallSlots {
+    fn default() -> Self {
+        CallSlots {
+            free: Mutex::new(CONCURRENT_CALLS),
+            freed: Condvar::new(),
+        }
+    }
+}
+
+impl CallSlots {
+    /// Waits for a free slot.
+    pub fn acquire(&self) -> Slot<'_> {
+        let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        while *free == 0 {
+            free = self.freed.wait(free).unwrap_or_else(|p| p.into_inner());
+        }
+        *free -= 1;
+        Slot(self)
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        *self.0.free.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        self.0.freed.notify_one();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +150,23 @@ mod tests {
         assert_eq!(memory_reservation(1200 << 20), 2 << 30);
         assert_eq!(memory_reservation(0), 1 << 20);
         assert_eq!(memory_reservation(64 << 30), 4 << 30);
+    }
+
+    #[test]
+    fn calls_past_the_pool_wait_for_a_slot() {
+        let slots = std::sync::Arc::new(CallSlots::default());
+        let mut held: Vec<Slot> = (0..CONCURRENT_CALLS).map(|_| slots.acquire()).collect();
+        assert_eq!(*slots.free.lock().unwrap(), 0);
+        let waiter = {
+            let slots = slots.clone();
+            std::thread::spawn(move || {
+                let _slot = slots.acquire();
+            })
+        };
+        // It gets a slot once one is freed, and gives it back.
+        held.pop();
+        waiter.join().unwrap();
+        drop(held);
+        assert_eq!(*slots.free.lock().unwrap(), CONCURRENT_CALLS);
     }
 }
