@@ -41,7 +41,39 @@ pub fn to_json(r: &Reported) -> Value {
     v
 }
 
-/// Prints findings: a table on stdout, or a JSON array.
+/// Where a finding is: its JSON pointer and, inside a YAML text, its path there.
+fn place(r: &Reported) -> String {
+    match (&r.finding.path, &r.finding.yaml_path) {
+        (Some(p), Some(y)) => format!("{p} {y}"),
+        (Some(p), None) => p.clone(),
+        _ => "-".into(),
+    }
+}
+
+/// Findings for a narrow terminal: severity, code and place on one line, then the message and
+/// the hint, indented; a blank line between findings.
+fn blocks(findings: &[Reported]) -> String {
+    let mut out = String::new();
+    for (i, r) in findings.iter().enumerate() {
+        let f = &r.finding;
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "{} {}  {}\n  {}\n",
+            severity(f.severity),
+            f.code,
+            place(r),
+            f.message
+        ));
+        if let Some(hint) = &f.hint {
+            out.push_str(&format!("  hint: {hint}\n"));
+        }
+    }
+    out
+}
+
+/// Prints findings: a table on stdout (blocks on a terminal too narrow for it), or a JSON array.
 pub fn print(findings: &[Reported], output: Output) -> anyhow::Result<()> {
     match output {
         Output::Json => {
@@ -54,22 +86,57 @@ pub fn print(findings: &[Reported], output: Output) -> anyhow::Result<()> {
                 .iter()
                 .map(|r| {
                     let f = &r.finding;
-                    let at = match (&f.path, &f.yaml_path) {
-                        (Some(p), Some(y)) => format!("{p} {y}"),
-                        (Some(p), None) => p.clone(),
-                        _ => "-".into(),
-                    };
                     [
                         severity(f.severity).to_string(),
                         f.code.clone(),
                         f.message.clone(),
-                        at,
+                        place(r),
                         f.hint.clone().unwrap_or_else(|| "-".into()),
                     ]
                 })
                 .collect();
-            table::print_table(&["SEVERITY", "CODE", "MESSAGE", "WHERE", "HINT"], &rows)?;
+            let text = table::render(&["SEVERITY", "CODE", "MESSAGE", "WHERE", "HINT"], &rows);
+            let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+            // A table wider than the terminal wraps into a jumble: one block per finding there.
+            match console::Term::stdout().size_checked() {
+                Some((_, columns)) if widest > usize::from(columns) => {
+                    table::print_stdout(&blocks(findings))?
+                }
+                _ => table::print_stdout(&text)?,
+            }
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::bindings::types::Finding;
+
+    #[test]
+    fn blocks_put_message_and_hint_under_their_finding() {
+        let finding = |code: &str, hint: Option<&str>| Reported {
+            plugin: "palette-validate".into(),
+            finding: Finding {
+                severity: Severity::Error,
+                code: code.into(),
+                message: format!("the {code} message"),
+                path: Some("/spec/template/packs/2".into()),
+                yaml_path: None,
+                subject: None,
+                hint: hint.map(str::to_string),
+            },
+        };
+        let text = blocks(&[
+            finding("pack-missing", Some("--pack-map 'istio@1.6.2=Corp Mirror'")),
+            finding("name-taken", None),
+        ]);
+        assert_eq!(
+            text,
+            "error pack-missing  /spec/template/packs/2\n  the pack-missing message\n  \
+             hint: --pack-map 'istio@1.6.2=Corp Mirror'\n\n\
+             error name-taken  /spec/template/packs/2\n  the name-taken message\n"
+        );
+    }
 }
