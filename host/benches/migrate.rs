@@ -23,6 +23,9 @@ const WEB_STACK: &str = include_str!("../demo/web-stack.json");
 const ROUNDS: usize = 7;
 
 fn main() {
+    // `cargo bench --bench migrate -- memory` (or `time`) runs one part.
+    let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let runs = |part: &str| only.as_deref().is_none_or(|o| o == part);
     let work = tempfile::tempdir().unwrap();
     let home = work.path().join("home");
     let source = Sandbox::start(&work.path().join("src"), "off");
@@ -80,15 +83,31 @@ fn main() {
         report_split(label, &mut runs);
     }
 
-    println!("--- peak memory of `ferry migrate` by profile size (one run each, fresh target)");
-    let baseline = memory_run(&work.path().join("mem-small"), &home, 0);
+    memory_parts(&work, &home, &runs);
+}
+
+fn memory_parts(work: &tempfile::TempDir, home: &Path, runs: &dyn Fn(&str) -> bool) {
+    if !runs("memory") {
+        return;
+    }
+    for pooling in ["on", "off"] {
+        memory_series(&work.path().join(format!("mem-pooling-{pooling}")), home, pooling);
+    }
+}
+
+/// Peak memory of `ferry migrate` for profiles of growing size, with the instance pool `pooling`.
+fn memory_series(dir: &Path, home: &Path, pooling: &str) {
+    println!(
+        "--- peak memory of `ferry migrate` by profile size (one run each, fresh target; FERRY_POOLING={pooling})"
+    );
+    let baseline = memory_run(&dir.join("small"), home, 0, pooling);
     println!(
         "small profile ({} KB): peak RSS {:.1} MiB (the process's own: runtime, plugins, client)",
         baseline.doc_bytes / 1024,
         mib(baseline.peak)
     );
     for mb in [1, 5, 10] {
-        let run = memory_run(&work.path().join(format!("mem-{mb}")), &home, mb << 20);
+        let run = memory_run(&dir.join(format!("{mb}")), home, mb << 20, pooling);
         let extra = run.peak.saturating_sub(baseline.peak);
         println!(
             "{:>5.1} MB profile: peak RSS {:.1} MiB, {:.1} MiB over the small one = {:.1}x the document{}",
@@ -120,7 +139,7 @@ struct MemoryRun {
 }
 
 /// Migrates a generated profile of about `bytes` (0: a small one) into a fresh target.
-fn memory_run(dir: &Path, home: &Path, bytes: usize) -> MemoryRun {
+fn memory_run(dir: &Path, home: &Path, bytes: usize, pooling: &str) -> MemoryRun {
     let source = Sandbox::start(&dir.join("src"), "off");
     let doc = big_profile(bytes);
     seed(&source, std::slice::from_ref(&doc));
@@ -176,12 +195,17 @@ fn big_profile(bytes: usize) -> String {
 }
 
 /// Runs ferry to its end, with its wall time and peak resident memory (from `wait4`).
+fn measure(home: &Path, args: &[&str]) -> Run {
+    measure_with(home, args, &[])
+}
+
 // The child is waited for by `wait`, with `wait4`, which clippy does not see.
 #[allow(clippy::zombie_processes)]
-fn measure(home: &Path, args: &[&str]) -> Run {
+fn measure_with(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let started = Instant::now();
     let mut child = ferry(home)
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
