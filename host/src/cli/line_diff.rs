@@ -28,12 +28,12 @@ pub fn diff(old: &str, new: &str) -> Option<String> {
         if i < a.len() && j < b.len() && a[i] == b[j] {
             lines.push((' ', a[i]));
             (i, j) = (i + 1, j + 1);
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            lines.push(('+', b[j]));
-            j += 1;
-        } else {
+        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
             lines.push(('-', a[i]));
             i += 1;
+        } else {
+            lines.push(('+', b[j]));
+            j += 1;
         }
     }
     let changed: Vec<usize> = (0..lines.len()).filter(|&k| lines[k].0 != ' ').collect();
@@ -65,7 +65,7 @@ mod tests {
     fn shows_changed_lines_with_context() {
         assert_eq!(diff("a\nb\n", "a\nb\n"), None);
         let d = diff("1\n2\n3\n4\n5\n6\n7\n", "1\n2\n3\nfour\n5\n6\n7\n").unwrap();
-        assert_eq!(d, "   ...\n   2\n   3\n - 4\n + four\n   5\n   6\n   ...\n");
+        assert_eq!(d, "   ...\n   2\n   3\n - 4\n + four\n   5\n   6\n");
         let d = diff("a\n", "a\nb\n").unwrap();
         assert!(d.contains(" + b"), "{d}");
     }
