@@ -1,6 +1,8 @@
 //! Builds every plugin crate (`plugins/*`, and the test fixtures in `tests/plugins/*`) to a
-//! wasm32-wasip2 component, then writes `builtins.rs`, which embeds the built-in plugins
-//! (`plugins/*`, each with its `ferry-plugin.toml`) in the `ferry` binary.
+//! wasm32-wasip2 component in one cargo invocation, then writes `builtins.rs`, which embeds the
+//! built-in plugins (`plugins/*`, each with its `ferry-plugin.toml`) in the `ferry` binary. The
+//! example organization plugins (`plugins/example-*`) are built but not embedded: an
+//! organization installs them, as it would its own.
 //!
 //! The inner `cargo build` uses its own target folder so it never waits on the outer build's lock.
 
@@ -22,10 +24,19 @@ fn main() {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
-    let builtins = crates_in(&root.join("plugins"));
+    let (examples, builtins): (Vec<PathBuf>, Vec<PathBuf>) = crates_in(&root.join("plugins"))
+        .into_iter()
+        .partition(|dir| {
+            dir.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("example-"))
+        });
     let fixtures = crates_in(&root.join("tests/plugins"));
     let target_dir = root.join("target").join("plugins");
-    build_wasm(&root, &target_dir, builtins.iter().chain(&fixtures));
+    build_wasm(
+        &root,
+        &target_dir,
+        builtins.iter().chain(&examples).chain(&fixtures),
+    );
 
     let wasm_dir = target_dir.join("wasm32-wasip2").join("plugin");
     println!(

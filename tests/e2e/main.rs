@@ -11,6 +11,7 @@ mod credentials_sandbox;
 mod demo;
 mod diff;
 mod migrate;
+mod org_plugins;
 mod plugins;
 mod sandbox_cli;
 // The sandbox's own test support (in-process servers, an HTTP helper); ferry's tests use part of it.

@@ -520,17 +520,19 @@ async fn conflicts_and_an_approval_gate() {
     );
 
     // An organization's approver denies: its reason, exit 4, nothing created.
+    // (The example approver: a profile without a change-ticket label is denied before it asks
+    // the approval service, which is never reached here.)
     let (code, _, err) = install_fixture(
         home.path(),
-        "ferry_plugin_ticket_gate",
-        "ticket-gate",
-        "steps = [\"approve\"]\ncontract = \"1.0.0\"\ncapabilities = []\n",
+        "ferry_plugin_example_ticket_approver",
+        "ticket-approver",
+        "steps = [\"approve\"]\ncontract = \"1.0.0\"\ncapabilities = [\"http:http://127.0.0.1:9\"]\n",
     );
     assert_eq!(code, 0, "{err}");
     let policy = write(
         home.path(),
         "policy.toml",
-        "[steps]\napprove = [\"ticket-gate\"]\n",
+        "[steps]\napprove = [\"ticket-approver\"]\n[plugins.ticket-approver]\ngrants = [\"http:http://127.0.0.1:9\"]\n",
     );
     let (code, _, err) = go(migrate(&[
         "--on-conflict",

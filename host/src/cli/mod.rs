@@ -19,11 +19,15 @@ pub mod export;
 pub mod findings;
 pub mod hints;
 pub mod import;
+pub mod line_diff;
 pub mod login;
 pub mod mask;
 pub mod migrate;
 pub mod out;
 pub mod plugin;
+pub mod plugin_sign;
+pub mod plugin_test;
+pub mod policy;
 pub mod profiles;
 pub mod progress;
 pub mod sandbox;
@@ -110,8 +114,10 @@ pub enum Command {
     Profiles(profiles::Args),
     /// ferry's own configuration (passphrase rotation).
     Config(config::Args),
-    /// The plugins that run each step: list, inspect, install, run.
+    /// The plugins that run each step: list, inspect, install, run, test; sign and verify them.
     Plugin(plugin::Args),
+    /// The policy in force: the pipeline it makes and where each setting came from; its mistakes.
+    Policy(policy::Args),
     /// A local Palette-compatible API server to try ferry on.
     Sandbox(sandbox::Args),
 }
@@ -146,6 +152,7 @@ pub fn dispatch(command: Command, globals: &Globals) -> anyhow::Result<ExitCode>
         Command::Profiles(args) => profiles::run(args, globals),
         Command::Config(args) => config::run(args, globals),
         Command::Plugin(args) => plugin::run(args, globals),
+        Command::Policy(args) => policy::run(args, globals),
         Command::Sandbox(args) => sandbox::run(args, globals),
     }
 }

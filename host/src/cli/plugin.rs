@@ -74,6 +74,15 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// Make an ed25519 signing key: NAME.key (secret, 0600) and NAME.pub.
+    Keygen(super::plugin_sign::KeygenArgs),
+    /// Sign a plugin: a detached signature (ferry-plugin.sig) over its wasm digest and manifest.
+    Sign(super::plugin_sign::SignArgs),
+    /// Check a plugin's signature, and whether the policy trusts its key.
+    Verify(super::plugin_sign::VerifyArgs),
+    /// Run a plugin on each fixture document of a folder and compare with the expected files
+    /// beside them (a diff on a mismatch); --bless writes them.
+    Test(super::plugin_test::Args),
 }
 
 fn parse_step(s: &str) -> Result<Step, String> {
@@ -82,10 +91,15 @@ fn parse_step(s: &str) -> Result<Step, String> {
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let home = globals.home()?;
-    let policy = Policy::load(&home, args.policy.as_deref())?;
+    // Making keys and signing need no policy: a broken one must not stop a signer.
+    let policy = || Policy::load(&home, args.policy.as_deref());
     match args.command {
-        Command::List { output } => list(&home, &policy, output),
-        Command::Inspect { id, output } => inspect(&home, policy, &id, output),
+        Command::Keygen(a) => super::plugin_sign::keygen(a),
+        Command::Sign(a) => super::plugin_sign::sign(a),
+        Command::Verify(a) => super::plugin_sign::verify(a, &home, &policy()?),
+        Command::Test(a) => super::plugin_test::run(a, &home, policy()?),
+        Command::List { output } => list(&home, &policy()?, output),
+        Command::Inspect { id, output } => inspect(&home, policy()?, &id, output),
         Command::Install { manifest } => {
             let entry = catalog::install(&home, &manifest)?;
             outln!(
@@ -122,7 +136,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
                 .as_deref()
                 .map(|e| palette_transport(e, globals))
                 .transpose()?;
-            let mut rt = Runtime::new(&home, policy)?;
+            let mut rt = Runtime::new(&home, policy()?)?;
             if let Some(transport) = transport {
                 rt = rt.with_palette(std::sync::Arc::new(transport));
             }
@@ -509,7 +523,7 @@ fn for_reader(doc: &str) -> std::borrow::Cow<'_, str> {
         .map_or(doc.into(), Into::into)
 }
 
-fn finding_json(f: &types::Finding) -> Value {
+pub(super) fn finding_json(f: &types::Finding) -> Value {
     let subject = f.subject.as_ref().map(|s| {
         let (kind, name) = super::findings::subject(s);
         json!({ "kind": kind, "name": name })

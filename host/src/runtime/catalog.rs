@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::manifest::Manifest;
+use super::signature::{SIGNATURE_FILE, SignatureFile};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/builtins.rs"));
@@ -146,6 +147,44 @@ pub fn find(home: &Path, id: &str) -> anyhow::Result<Entry> {
         })
 }
 
+/// A plugin not installed: the manifest at `path` (or `path/ferry-plugin.toml`) and the wasm it
+/// names beside it, as `ferry plugin test|sign|verify` take one from where it is built.
+pub fn from_manifest(path: &Path) -> anyhow::Result<Entry> {
+    let path = if path.is_dir() {
+        path.join("ferry-plugin.toml")
+    } else {
+        path.to_path_buf()
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let manifest = Manifest::parse(&text, &path.display().to_string())?;
+    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let wasm_path = dir.join(&manifest.wasm);
+    let wasm = std::fs::read(&wasm_path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read the plugin's wasm {} (named by `wasm` in {}): {e}",
+            wasm_path.display(),
+            path.display()
+        )
+    })?;
+    Ok(Entry {
+        sha256: sha256_hex(&wasm),
+        manifest,
+        origin: Origin::Installed,
+        dir: Some(dir),
+        embedded: None,
+    })
+}
+
+/// The plugin `what` names: a path to its manifest (or its folder), else a known plugin's id.
+pub fn find_or_open(home: &Path, what: &str) -> anyhow::Result<Entry> {
+    let path = Path::new(what);
+    if what.contains(std::path::MAIN_SEPARATOR) || what.ends_with(".toml") || path.is_dir() {
+        return from_manifest(path);
+    }
+    find(home, what)
+}
+
 /// Installs the plugin described by the manifest at `manifest_path` (its wasm beside it): checks
 /// it, records its sha256 and copies both into ferry's home. Returns the installed entry.
 pub fn install(home: &Path, manifest_path: &Path) -> anyhow::Result<Entry> {
@@ -182,6 +221,17 @@ pub fn install(home: &Path, manifest_path: &Path) -> anyhow::Result<Entry> {
             wasm_path.display()
         );
     }
+    // A signature travels with the plugin; one that does not match is a tampered plugin.
+    let signature = SignatureFile::read_in(source_dir).map_err(|e| anyhow::anyhow!(e))?;
+    if let Some(signature) = &signature {
+        signature.verify(&manifest, &digest).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot install plugin '{}': its signature {} does not verify: {e}; sign it again (`ferry plugin sign`) or get the files as its publisher signed them",
+                manifest.id,
+                source_dir.join(SIGNATURE_FILE).display()
+            )
+        })?;
+    }
     manifest.sha256 = Some(digest.clone());
     manifest.wasm = "plugin.wasm".into();
 
@@ -196,6 +246,9 @@ pub fn install(home: &Path, manifest_path: &Path) -> anyhow::Result<Entry> {
         staging.path().join("ferry-plugin.toml"),
         toml::to_string(&manifest)?,
     )?;
+    if let Some(signature) = &signature {
+        std::fs::write(staging.path().join(SIGNATURE_FILE), signature.to_text())?;
+    }
     let target = root.join(&manifest.id);
     if target.exists() {
         std::fs::remove_dir_all(&target)?;

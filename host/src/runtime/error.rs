@@ -26,6 +26,9 @@ pub enum FailureKind {
     Incompatible { message: String },
     /// The plugin could not be loaded (not a component, wrong exports, unreadable).
     Load { message: String },
+    /// The policy does not admit it: a version or digest it is not pinned to, or a signature
+    /// missing, broken or by a key the policy does not trust.
+    Untrusted { message: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,6 +52,7 @@ impl FailureKind {
             FailureKind::CapabilityDenied { .. } => "capability-denied",
             FailureKind::Incompatible { .. } => "incompatible",
             FailureKind::Load { .. } => "load",
+            FailureKind::Untrusted { .. } => "untrusted",
         }
     }
 }
@@ -82,6 +86,7 @@ impl fmt::Display for PluginFailure {
             }
             FailureKind::Incompatible { message } => write!(f, "incompatible: {message}"),
             FailureKind::Load { message } => write!(f, "cannot be loaded: {message}"),
+            FailureKind::Untrusted { message } => write!(f, "refused by the policy: {message}"),
         }
     }
 }

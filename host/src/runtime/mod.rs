@@ -3,7 +3,8 @@
 //! - One [`Runtime`] (one `Engine`) per process; a background thread ticks the engine's epoch so
 //!   every call has a deadline.
 //! - Loading a plugin ([`Runtime::load`]) checks its manifest's contract version *before* compiling
-//!   anything, compiles it (or loads the compiled form from [`cache`]), checks the versions of the
+//!   anything, then what the policy says of it (pinned version and digest, signature: see
+//!   [`policy::Policy::admit`]), compiles it (or loads the compiled form from [`cache`]), checks the versions of the
 //!   interfaces it exports and that each host interface it imports is granted, and links only
 //!   those: the result is an `InstancePre` per plugin.
 //! - Each call gets a fresh `Store` with a memory cap and a deadline; the output is measured
@@ -25,6 +26,7 @@ pub mod palette_access;
 pub mod plugin;
 pub mod policy;
 pub mod pool;
+pub mod signature;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -68,6 +68,10 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
             message: format!("{e:#}"),
         })
     })?;
+    // The policy's word before compiling: pins and signature (over the digest just checked).
+    rt.policy()
+        .admit(entry)
+        .map_err(|message| fail(FailureKind::Untrusted { message }))?;
     let (component, outcome) = rt
         .cache()
         .load(rt.engine(), &wasm, &entry.sha256)
