@@ -22,7 +22,8 @@ use crate::runtime::{PluginFailure, Runtime};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Policy file (default: FERRY_POLICY, else <ferry home>/policy.toml if present).
+    /// Policy file (default: FERRY_POLICY, else ferry.toml from here upward laid over
+    /// <ferry home>/policy.toml).
     #[arg(long, global = true)]
     policy: Option<PathBuf>,
     #[command(subcommand)]
