@@ -91,7 +91,11 @@ fn memory_parts(work: &tempfile::TempDir, home: &Path, runs: &dyn Fn(&str) -> bo
         return;
     }
     for pooling in ["on", "off"] {
-        memory_series(&work.path().join(format!("mem-pooling-{pooling}")), home, pooling);
+        memory_series(
+            &work.path().join(format!("mem-pooling-{pooling}")),
+            home,
+            pooling,
+        );
     }
 }
 

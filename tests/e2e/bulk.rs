@@ -214,8 +214,10 @@ async fn killed_at_random_and_resumed_every_profile_arrives_once() {
     const N: usize = 200;
     let home = tempfile::tempdir().unwrap();
     let source = seeded_source(N).await;
-    // Slow enough that a kill lands in the middle of the run.
-    let slow = "general=30/5,profiles=60/10";
+    // Slow enough that the 20 kills cannot let the run finish, however fast the machine: each
+    // profile needs 2 general requests (400 in all) and a round lasts at most 1.5 s, so 20 rounds
+    // get through at most 20 x (1.5 s x 10/s + a burst of 2) = 340 of them.
+    let slow = "general=10/2,profiles=20/4";
     let target = Sandbox::start_with(|c| c.rate_limits = RateLimits::parse(slow).unwrap()).await;
     login(home.path(), "src", &source, Role::Admin).await;
     login(home.path(), "dst", &target, Role::Admin).await;
@@ -251,7 +253,7 @@ async fn killed_at_random_and_resumed_every_profile_arrives_once() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(20);
     let mut interrupted = 0;
     for round in 0..20 {
-        let wait = Duration::from_millis(rng.gen_range(200..3000));
+        let wait = Duration::from_millis(rng.gen_range(200..1500));
         let mut cmd = ferry_in(home.path());
         args(&mut cmd);
         let mut child = cmd
@@ -278,6 +280,10 @@ async fn killed_at_random_and_resumed_every_profile_arrives_once() {
         }
     }
 
+    eprintln!(
+        "after 20 kills: {} of {N} profile(s) left",
+        journal_left(&journal)
+    );
     assert!(
         interrupted >= 15,
         "only {interrupted} of 20 kills landed before the run's end"
