@@ -288,7 +288,7 @@ config = { mode = "print" }
 }
 
 #[test]
-fn a_capability_is_linked_only_when_requested_and_granted() {
+fn an_ungranted_capability_answers_every_call_with_a_refusal() {
     let home = tempfile::tempdir().unwrap();
     let validator = "contract = \"1.0.0\"\nsteps = [\"validate\"]\n";
     install_fixture(
@@ -424,22 +424,20 @@ fn a_plugin_built_for_contract_2_is_refused_before_it_runs() {
         "nothing installed"
     );
 
-    // A manifest that claims 1.0.0 does not get it past: the component's own exports say 2.0.0.
+    // A manifest that claims 1.0.0 does not get it past: install compiles it, and the
+    // component's own exports say 2.0.0.
     let (code, _, err) = install_fixture(home.path(), "ferry_plugin_future", "future", MASKER);
-    assert_eq!(code, 0, "{err}");
-    let (code, out, _) =
-        run(ferry(home.path()).args(["plugin", "inspect", "future", "--output", "json"]));
-    assert_eq!(code, 1);
-    let info = json(&out);
-    assert_eq!(info["status"], "refused");
-    assert_eq!(info["error_kind"], "incompatible");
+    assert_eq!(code, 1, "{err}");
     assert!(
-        info["error"]
-            .as_str()
-            .unwrap()
-            .contains("ferry:plugin@2.0.0"),
-        "{info}"
+        err.contains("not installed") && err.contains("ferry:plugin@2.0.0"),
+        "{err}"
     );
+    assert!(
+        !home.path().join("plugins/future").exists(),
+        "nothing installed"
+    );
+    let (_, list, _) = run(ferry(home.path()).args(["plugin", "list"]));
+    assert!(!list.contains("future"), "{list}");
 }
 
 #[test]

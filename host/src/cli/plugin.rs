@@ -87,7 +87,13 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         Command::List { output } => list(&home, &policy, output),
         Command::Inspect { id, output } => inspect(&home, policy, &id, output),
         Command::Install { manifest } => {
-            let entry = catalog::install(&home, &manifest)?;
+            let staged = catalog::stage(&home, &manifest)?;
+            // Compiled now, into the cache, so that its first real run is fast; a component
+            // that does not load is refused before it replaces anything.
+            Runtime::new(&home, policy)?
+                .load(&staged.entry)
+                .map_err(|f| anyhow::anyhow!("not installed: {f}"))?;
+            let entry = staged.commit()?;
             outln!(
                 "installed {} {} (sha256 {}); it runs with no capabilities until the policy grants them",
                 entry.manifest.id,
