@@ -24,6 +24,8 @@ pub mod mask;
 pub mod migrate;
 pub mod out;
 pub mod plugin;
+pub mod plugin_build;
+pub mod plugin_new;
 pub mod profiles;
 pub mod progress;
 pub mod sandbox;
