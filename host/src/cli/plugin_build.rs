@@ -93,7 +93,11 @@ pub fn build(dir: &Path) -> anyhow::Result<PathBuf> {
     );
     if lang == Lang::Rust {
         let lib = manifest.id.replace('-', "_");
-        let built = dir.join(format!("target/wasm32-wasip2/release/{lib}.wasm"));
+        // cargo's own target folder, wherever CARGO_TARGET_DIR puts it.
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(|t| dir.join(t))
+            .unwrap_or_else(|| dir.join("target"));
+        let built = target.join(format!("wasm32-wasip2/release/{lib}.wasm"));
         std::fs::copy(&built, &out)
             .with_context(|| format!("cannot copy {} to {}", built.display(), out.display()))?;
     }

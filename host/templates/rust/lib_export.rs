@@ -3,8 +3,10 @@
 
 use ferry_plugin_api::palette_api::{self, Request};
 use ferry_plugin_api::types::{Context, ExportOutput, PluginError, ProfileRef};
-use ferry_plugin_api::{export_exporter, exporter};
+use ferry_plugin_api::exporter;
 
+// Built natively for `cargo test`, where the component's exports are left out.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 struct Plugin;
 
 pub fn request(profile: &ProfileRef) -> Result<Request, String> {
@@ -28,7 +30,8 @@ impl exporter::Guest for Plugin {
     }
 }
 
-export_exporter!(Plugin);
+#[cfg(target_arch = "wasm32")]
+ferry_plugin_api::export_exporter!(Plugin);
 
 #[cfg(test)]
 mod tests {

@@ -3,8 +3,10 @@
 
 use ferry_plugin_api::palette_api::{self, Request};
 use ferry_plugin_api::types::{Context, ImportOutput, PluginError};
-use ferry_plugin_api::{export_importer, importer};
+use ferry_plugin_api::importer;
 
+// Built natively for `cargo test`, where the component's exports are left out.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 struct Plugin;
 
 pub fn request(document: &str) -> Result<Request, String> {
@@ -29,7 +31,8 @@ impl importer::Guest for Plugin {
     }
 }
 
-export_importer!(Plugin);
+#[cfg(target_arch = "wasm32")]
+ferry_plugin_api::export_importer!(Plugin);
 
 #[cfg(test)]
 mod tests {
