@@ -179,6 +179,42 @@ async fn lang_plugins_end_to_end(lang: Lang) {
         "{report}"
     );
 
+    // A pack that is not an object: the Python template's logic raises AttributeError, uncaught,
+    // and the failure says so (not the runtime's boilerplate); the JavaScript template catches its
+    // TypeError and reports it as invalid input.
+    std::fs::write(&doc, r#"{"spec":{"template":{"packs":[5]}}}"#).unwrap();
+    let (code, out, err) = run(ferry(home.path())
+        .args([
+            "plugin",
+            "run",
+            &validator,
+            "--step",
+            "validate",
+            "--output",
+            "json",
+            "--document",
+        ])
+        .arg(&doc));
+    assert_eq!(code, 1, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let message = report["plugins"][0]["message"].as_str().unwrap();
+    match lang {
+        Lang::Python => assert!(
+            message.contains(
+                "crashed: AttributeError: 'int' object has no attribute 'get' (logic.py, line"
+            ),
+            "{message}"
+        ),
+        Lang::Js => assert!(
+            message.contains("reported an error (invalid-input): not a profile export"),
+            "{message}"
+        ),
+    }
+    assert!(
+        !message.contains("Python function threw") && !message.contains("mozalloc_abort"),
+        "{message}"
+    );
+
     // The masker, named by the policy for the mask step, masks a sandbox profile's export.
     std::fs::write(
         home.path().join("policy.toml"),

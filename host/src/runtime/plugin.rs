@@ -357,7 +357,12 @@ impl Plugin {
                 .refusal()
                 .map(|r| FailureKind::CapabilityDenied {
                     capability: r.capability.clone(),
-                    message: format!("{}; the plugin then failed: {said}", r.message),
+                    // The guest often passes the refusal on as its own message: said once.
+                    message: if said.contains(&r.message) {
+                        r.message.clone()
+                    } else {
+                        format!("{}; the plugin then failed: {said}", r.message)
+                    },
                 })
         };
         let kind = match result {
