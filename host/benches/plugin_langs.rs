@@ -171,7 +171,7 @@ fn main() {
     for ((name, _), times) in plugins.iter().zip(samples) {
         let m = median(times);
         println!(
-            "{name:<24} {m:>10.2?}   = {:.1}x the Rust template",
+            "{name:<24} {m:>10.2?}   = {:.2}x the Rust template",
             m.as_secs_f64() / rust.as_secs_f64()
         );
     }

@@ -491,7 +491,8 @@ fn a_granted_plugin_reaches_palette_through_ferrys_client_read_only() {
     login(&home, &sandbox, "prod", PASSPHRASE);
     let validator =
         "contract = \"1.0.0\"\nsteps = [\"validate\"]\ncapabilities = [\"palette-api:read\"]\n";
-    for id in ["reader", "writer"] {
+    // `ungranted` asks in its manifest, but the policy grants it nothing.
+    for id in ["reader", "writer", "ungranted"] {
         let (code, _, err) = install_fixture(&home, "ferry_plugin_sneaky", id, validator);
         assert_eq!(code, 0, "{err}");
     }
@@ -508,6 +509,7 @@ fn a_granted_plugin_reaches_palette_through_ferrys_client_read_only() {
             "run",
             "reader",
             "writer",
+            "ungranted",
             "--step",
             "validate",
             "--env",
@@ -534,6 +536,16 @@ fn a_granted_plugin_reaches_palette_through_ferrys_client_read_only() {
             .as_str()
             .unwrap()
             .contains("POST /v1/clusterprofiles/import is denied: it needs palette-api:write"),
+        "{report}"
+    );
+    // With a live environment in the run, an ungranted plugin still gets only the refusal.
+    let ungranted = &report["plugins"][2];
+    assert_eq!(ungranted["error"]["kind"], "capability-denied", "{report}");
+    assert!(
+        ungranted["message"]
+            .as_str()
+            .unwrap()
+            .contains("capability palette-api:read not granted"),
         "{report}"
     );
     let key = sandbox.key("acme", "admin");
