@@ -179,10 +179,10 @@ async fn lang_plugins_end_to_end(lang: Lang) {
         "{report}"
     );
 
-    // A pack that is not an object: the Python template's logic raises AttributeError, uncaught,
+    // A pack that is null: the Python template's logic raises AttributeError, uncaught,
     // and the failure says so (not the runtime's boilerplate); the JavaScript template catches its
     // TypeError and reports it as invalid input.
-    std::fs::write(&doc, r#"{"spec":{"template":{"packs":[5]}}}"#).unwrap();
+    std::fs::write(&doc, r#"{"spec":{"template":{"packs":[null]}}}"#).unwrap();
     let (code, out, err) = run(ferry(home.path())
         .args([
             "plugin",
@@ -201,7 +201,7 @@ async fn lang_plugins_end_to_end(lang: Lang) {
     match lang {
         Lang::Python => assert!(
             message.contains(
-                "crashed: AttributeError: 'int' object has no attribute 'get' (logic.py, line"
+                "crashed: AttributeError: 'NoneType' object has no attribute 'get' (logic.py, line"
             ),
             "{message}"
         ),
