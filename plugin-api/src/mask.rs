@@ -22,7 +22,8 @@ use crate::json_text::Literal;
 use crate::types::{MaskOutput, MaskedValue, PackMeta};
 use crate::{refs, schema, values};
 
-/// What Palette writes in place of a secret.
+/// What Palette writes in place of a secret. Inside YAML it must be quoted (`"********"`, as
+/// [`mask_document`] writes it with [`values::quoted`]): unquoted, `*` starts a YAML alias.
 pub const PLACEHOLDER: &str = "********";
 
 fn worth_masking(value: &str) -> bool {
@@ -31,7 +32,8 @@ fn worth_masking(value: &str) -> bool {
 
 /// Masks, in `document`'s text, the scalars of each pack's values for which `pack_rule` names a
 /// reason (given the pack's name), and the default of each variable for which `variable_rule`
-/// does. Packs `wants` turns down (by name) are not read at all: parsing YAML is most of a
+/// does. Each reported value's `key` is its [`values::key`] (a JSON pointer into the YAML, `[n]`
+/// first in a later document), the one meaning `masked-value.key` has. Packs `wants` turns down (by name) are not read at all: parsing YAML is most of a
 /// masker's work. `document` is `None` in the output when nothing was masked.
 pub fn mask_document(
     document: &str,

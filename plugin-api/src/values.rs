@@ -223,6 +223,17 @@ pub fn keyed_scalars(yaml: &str) -> Result<Vec<(String, Scalar)>, String> {
         .collect())
 }
 
+/// Whether `key` is spelled as a [`key`] is: empty, a JSON pointer (`/a/0/b`), or `[n]` followed
+/// by one. A dotted path (`a.b`) is not: it cannot name one array element or a key with a dot.
+pub fn is_key(key: &str) -> bool {
+    let pointer = match key.strip_prefix('[').and_then(|k| k.split_once(']')) {
+        Some((n, rest)) if n.parse::<usize>().is_ok() => rest,
+        Some(_) => return false,
+        None => key,
+    };
+    pointer.is_empty() || pointer.starts_with('/')
+}
+
 /// The scalar a [`key`] names among the scalars of each document ([`document_scalars`]).
 pub fn find_key<'a>(docs: &'a [Vec<Scalar>], key: &str) -> Option<&'a Scalar> {
     let (doc, pointer) = match key.strip_prefix('[').and_then(|k| k.split_once(']')) {
@@ -284,6 +295,22 @@ impl ByteOffsets {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_are_pointers_after_an_optional_document_index() {
+        for good in [
+            "",
+            "/a/b",
+            "/users/0/token",
+            "[1]/stringData/password",
+            "[2]",
+        ] {
+            assert!(is_key(good), "{good}");
+        }
+        for bad in ["a.b", "charts.app.password", "[x]/a", "[1]a"] {
+            assert!(!is_key(bad), "{bad}");
+        }
+    }
 
     const DOC: &str = "# top comment\npack:\n  namespace: \"kubeflow\"\n  spectrocloud.com/install-priority: \"10\"\ncharts:\n  app:\n    password: s3cr3t # keep me\n    quoted: 'it''s'\n    users:\n      - name: a\n        token: t1\n      - name: b\n        token: t2\n    block: |\n      line one\n      line two\n    after: 1\n";
 

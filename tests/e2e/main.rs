@@ -10,6 +10,7 @@ mod credentials_leak;
 mod credentials_sandbox;
 mod demo;
 mod diff;
+mod languages;
 mod migrate;
 mod org_plugins;
 mod plugins;

@@ -288,7 +288,7 @@ config = { mode = "print" }
 }
 
 #[test]
-fn a_capability_is_linked_only_when_requested_and_granted() {
+fn an_ungranted_capability_answers_every_call_with_a_refusal() {
     let home = tempfile::tempdir().unwrap();
     let validator = "contract = \"1.0.0\"\nsteps = [\"validate\"]\n";
     install_fixture(
@@ -424,22 +424,20 @@ fn a_plugin_built_for_contract_2_is_refused_before_it_runs() {
         "nothing installed"
     );
 
-    // A manifest that claims 1.0.0 does not get it past: the component's own exports say 2.0.0.
+    // A manifest that claims 1.0.0 does not get it past: install compiles it, and the
+    // component's own exports say 2.0.0.
     let (code, _, err) = install_fixture(home.path(), "ferry_plugin_future", "future", MASKER);
-    assert_eq!(code, 0, "{err}");
-    let (code, out, _) =
-        run(ferry(home.path()).args(["plugin", "inspect", "future", "--output", "json"]));
-    assert_eq!(code, 1);
-    let info = json(&out);
-    assert_eq!(info["status"], "refused");
-    assert_eq!(info["error_kind"], "incompatible");
+    assert_eq!(code, 1, "{err}");
     assert!(
-        info["error"]
-            .as_str()
-            .unwrap()
-            .contains("ferry:plugin@2.0.0"),
-        "{info}"
+        err.contains("not installed") && err.contains("ferry:plugin@2.0.0"),
+        "{err}"
     );
+    assert!(
+        !home.path().join("plugins/future").exists(),
+        "nothing installed"
+    );
+    let (_, list, _) = run(ferry(home.path()).args(["plugin", "list"]));
+    assert!(!list.contains("future"), "{list}");
 }
 
 #[test]
@@ -493,7 +491,8 @@ fn a_granted_plugin_reaches_palette_through_ferrys_client_read_only() {
     login(&home, &sandbox, "prod", PASSPHRASE);
     let validator =
         "contract = \"1.0.0\"\nsteps = [\"validate\"]\ncapabilities = [\"palette-api:read\"]\n";
-    for id in ["reader", "writer"] {
+    // `ungranted` asks in its manifest, but the policy grants it nothing.
+    for id in ["reader", "writer", "ungranted"] {
         let (code, _, err) = install_fixture(&home, "ferry_plugin_sneaky", id, validator);
         assert_eq!(code, 0, "{err}");
     }
@@ -510,6 +509,7 @@ fn a_granted_plugin_reaches_palette_through_ferrys_client_read_only() {
             "run",
             "reader",
             "writer",
+            "ungranted",
             "--step",
             "validate",
             "--env",
@@ -536,6 +536,16 @@ fn a_granted_plugin_reaches_palette_through_ferrys_client_read_only() {
             .as_str()
             .unwrap()
             .contains("POST /v1/clusterprofiles/import is denied: it needs palette-api:write"),
+        "{report}"
+    );
+    // With a live environment in the run, an ungranted plugin still gets only the refusal.
+    let ungranted = &report["plugins"][2];
+    assert_eq!(ungranted["error"]["kind"], "capability-denied", "{report}");
+    assert!(
+        ungranted["message"]
+            .as_str()
+            .unwrap()
+            .contains("capability palette-api:read not granted"),
         "{report}"
     );
     let key = sandbox.key("acme", "admin");

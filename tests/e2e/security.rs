@@ -196,10 +196,37 @@ fn plugin_http_stays_on_its_granted_origin() {
             "[plugins.{id}]\ngrants = [\"http:{origin}\"]\nconfig = {{ url = \"{url}\", header = \"{header}\" }}\n"
         ));
     }
+    // Asking is not being granted: `http` is linked all the same (Python and JavaScript
+    // plugins import it unasked), and every call is refused before anything is sent.
+    for (id, capabilities) in [
+        (
+            "asker",
+            format!("capabilities = [\"http:{}\"]\n", granted.url),
+        ),
+        ("unasked", String::new()),
+    ] {
+        let manifest = format!("{VALIDATOR}{capabilities}");
+        let (code, _, err) = install_fixture(home, "ferry_plugin_prober", id, &manifest);
+        assert_eq!(code, 0, "{err}");
+        policy.push_str(&format!(
+            "[plugins.{id}]\nconfig = {{ url = \"{}/ungranted\" }}\n",
+            granted.url
+        ));
+    }
     fs::write(home.join("policy.toml"), policy).unwrap();
-    let ids: Vec<&str> = cases.iter().map(|c| c.0).collect();
+    let mut ids: Vec<&str> = cases.iter().map(|c| c.0).collect();
+    ids.extend(["asker", "unasked"]);
     let (code, all, err) = validate(home, &ids, None);
     assert_eq!(code, 1, "{err}");
+    assert!(
+        message(&all, "asker").contains("capability http not granted")
+            && message(&all, "asker").contains("the policy does not grant it"),
+        "{all}"
+    );
+    assert!(
+        message(&all, "unasked").contains("its manifest does not request it"),
+        "{all}"
+    );
 
     let redirect = message(&all, "redirector");
     assert!(
@@ -226,7 +253,7 @@ fn plugin_http_stays_on_its_granted_origin() {
     );
     let paths: Vec<String> = granted.seen().iter().map(|s| s.path.clone()).collect();
     assert!(
-        !paths.contains(&"/ok".to_string()),
+        !paths.contains(&"/ok".to_string()) && !paths.contains(&"/ungranted".to_string()),
         "no refused request went out: {paths:?}"
     );
 }

@@ -25,6 +25,8 @@ pub mod mask;
 pub mod migrate;
 pub mod out;
 pub mod plugin;
+pub mod plugin_build;
+pub mod plugin_new;
 pub mod plugin_sign;
 pub mod plugin_test;
 pub mod policy;

@@ -43,8 +43,32 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
-    /// Install a plugin from its manifest (ferry-plugin.toml, with the wasm beside it).
+    /// Install a plugin from its manifest (ferry-plugin.toml, with the wasm beside it), or from
+    /// a project folder. It is compiled now, so that its first run is fast.
     Install { manifest: PathBuf },
+    /// Write a new plugin project: ferry-plugin.toml, the code of one step with its test, and
+    /// for Python and JavaScript the contract (wit/). Then `ferry plugin build`.
+    New {
+        /// The plugin's id (lowercase letters, digits, dashes).
+        name: String,
+        #[arg(long, value_parser = parse_step)]
+        step: Step,
+        #[arg(long, value_enum)]
+        lang: super::plugin_new::Lang,
+        /// Where to write it (default: ./NAME).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Rust: the plugin SDK crate (plugin-api/ in a clone of ferry), if not where this ferry
+        /// was built from.
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
+    /// Build a project `ferry plugin new` wrote, with its language's toolchain (cargo,
+    /// componentize-py, componentize-js), into the wasm its manifest names.
+    Build {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
     /// Remove an installed plugin.
     Remove { id: String },
     /// Run plugins on a document, in the order given, and report each one's outcome. Export
@@ -101,8 +125,43 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         Command::Test(a) => super::plugin_test::run(a, &home, policy()?),
         Command::List { output } => list(&home, &policy()?, output),
         Command::Inspect { id, output } => inspect(&home, policy()?, &id, output),
+        Command::New {
+            name,
+            step,
+            lang,
+            dir,
+            sdk,
+        } => {
+            let dir = super::plugin_new::create(&name, step, lang, dir, sdk)?;
+            outln!(
+                "wrote {}: build it with `ferry plugin build {0}`, then `ferry plugin install {0}`",
+                dir.display()
+            )?;
+            Ok(exit::success())
+        }
+        Command::Build { dir } => {
+            let wasm = super::plugin_build::build(&dir)?;
+            outln!(
+                "built {}; install it with `ferry plugin install {}`",
+                wasm.display(),
+                dir.display()
+            )?;
+            Ok(exit::success())
+        }
         Command::Install { manifest } => {
-            let entry = catalog::install(&home, &manifest)?;
+            // A project folder stands for its manifest.
+            let manifest = if manifest.is_dir() {
+                manifest.join("ferry-plugin.toml")
+            } else {
+                manifest
+            };
+            let staged = catalog::stage(&home, &manifest)?;
+            // Compiled now, into the cache, so that its first real run is fast; a component
+            // that does not load is refused before it replaces anything.
+            Runtime::new(&home, policy()?)?
+                .load(&staged.entry)
+                .map_err(|f| anyhow::anyhow!("not installed: {f}"))?;
+            let entry = staged.commit()?;
             outln!(
                 "installed {} {} (sha256 {}); it runs with no capabilities until the policy grants them",
                 entry.manifest.id,

@@ -60,12 +60,13 @@ impl ComponentCache {
     }
 
     /// The compiled component for `wasm` (whose digest is `sha256`), from the cache when a file
-    /// there proves this cache wrote it for this digest.
+    /// there proves this cache wrote it for this digest. `what` names it while it compiles.
     pub fn load(
         &self,
         engine: &Engine,
         wasm: &[u8],
         sha256: &str,
+        what: &str,
     ) -> anyhow::Result<(Component, Outcome)> {
         let path = self.path_for(sha256);
         let usable = match self.check_folders() {
@@ -79,7 +80,9 @@ impl ComponentCache {
             return Ok((component, Outcome::Cached));
         }
         let started = Instant::now();
+        let progress = super::compile_progress::start(what, wasm.len());
         let component = Component::new(engine, wasm)?;
+        drop(progress);
         tracing::debug!(
             "compiled component {} in {:.1?}",
             &sha256[..12],

@@ -96,7 +96,16 @@ pub fn installed(home: &Path) -> Vec<Entry> {
     let Ok(dirs) = std::fs::read_dir(installed_dir(home)) else {
         return found;
     };
-    for dir in dirs.flatten().map(|d| d.path()).filter(|p| p.is_dir()) {
+    // `.install-*` folders are installs under way (or left by one that died): not plugins yet.
+    let visible = |p: &PathBuf| {
+        !p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+    };
+    for dir in dirs
+        .flatten()
+        .map(|d| d.path())
+        .filter(|p| p.is_dir() && visible(p))
+    {
         let path = dir.join("ferry-plugin.toml");
         let parsed = std::fs::read_to_string(&path)
             .map_err(anyhow::Error::from)
@@ -188,6 +197,37 @@ pub fn find_or_open(home: &Path, what: &str) -> anyhow::Result<Entry> {
 /// Installs the plugin described by the manifest at `manifest_path` (its wasm beside it): checks
 /// it, records its sha256 and copies both into ferry's home. Returns the installed entry.
 pub fn install(home: &Path, manifest_path: &Path) -> anyhow::Result<Entry> {
+    stage(home, manifest_path)?.commit()
+}
+
+/// A plugin written into a fresh folder beside the installed ones, not yet in their place: it can
+/// be loaded (and so compiled into the cache) before it replaces an earlier install. Dropped
+/// without [`Staged::commit`], it leaves nothing behind.
+pub struct Staged {
+    /// The plugin, read from the staging folder.
+    pub entry: Entry,
+    dir: tempfile::TempDir,
+    target: PathBuf,
+}
+
+impl Staged {
+    /// Swaps the staged plugin in for any earlier install of the same id.
+    pub fn commit(self) -> anyhow::Result<Entry> {
+        if self.target.exists() {
+            std::fs::remove_dir_all(&self.target)?;
+        }
+        std::fs::rename(self.dir.keep(), &self.target)?;
+        Ok(Entry {
+            dir: Some(self.target),
+            ..self.entry
+        })
+    }
+}
+
+/// Checks the plugin described by the manifest at `manifest_path` (its wasm beside it), records
+/// its sha256 and writes both into a staging folder in ferry's home. Imports ferry never provides
+/// are refused here, before anything is compiled.
+pub fn stage(home: &Path, manifest_path: &Path) -> anyhow::Result<Staged> {
     let text = std::fs::read_to_string(manifest_path)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", manifest_path.display()))?;
     let mut manifest = Manifest::parse(&text, &manifest_path.display().to_string())?;
@@ -212,6 +252,15 @@ pub fn install(home: &Path, manifest_path: &Path) -> anyhow::Result<Entry> {
             wasm_path.display()
         )
     })?;
+    let imports = super::imports::component_imports(&wasm)
+        .map_err(|e| anyhow::anyhow!("cannot install {}: {e:#}", wasm_path.display()))?;
+    if let Err(why) = super::imports::check_provided(&imports) {
+        anyhow::bail!(
+            "cannot install plugin '{}' {}: {why}",
+            manifest.id,
+            manifest.version
+        );
+    }
     let digest = sha256_hex(&wasm);
     if let Some(expected) = &manifest.sha256
         && !expected.eq_ignore_ascii_case(&digest)
@@ -250,15 +299,15 @@ pub fn install(home: &Path, manifest_path: &Path) -> anyhow::Result<Entry> {
         std::fs::write(staging.path().join(SIGNATURE_FILE), signature.to_text())?;
     }
     let target = root.join(&manifest.id);
-    if target.exists() {
-        std::fs::remove_dir_all(&target)?;
-    }
-    std::fs::rename(staging.keep(), &target)?;
-    Ok(Entry {
-        manifest,
-        origin: Origin::Installed,
-        dir: Some(target),
-        embedded: None,
-        sha256: digest,
+    Ok(Staged {
+        entry: Entry {
+            manifest,
+            origin: Origin::Installed,
+            dir: Some(staging.path().to_path_buf()),
+            embedded: None,
+            sha256: digest,
+        },
+        dir: staging,
+        target,
     })
 }

@@ -54,6 +54,23 @@ pub struct CallSetup {
     pub config: Arc<Vec<(String, String)>>,
     pub palette: Option<PaletteGrant>,
     pub http: Option<HttpGrant>,
+    pub refused: Refused,
+}
+
+/// The guarded interfaces a plugin is not granted, each with the error every call of it gets
+/// (what is missing and how to grant it). They are linked all the same, so that a component
+/// that imports them without calling them loads.
+#[derive(Clone, Default)]
+pub struct Refused {
+    pub palette: Option<Refusal>,
+    pub http: Option<Refusal>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Refusal {
+    /// As the manifest and policy spell it: `palette-api:read`, `http`.
+    pub capability: String,
+    pub message: String,
 }
 
 /// What one call is, beyond its plugin's setup: the step, whether it is a dry run, and when its
@@ -72,6 +89,8 @@ pub struct State {
     call: CallInfo,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
+    /// The first call of an interface the plugin is not granted, if it made one.
+    refusal: Option<Refusal>,
 }
 
 impl State {
@@ -96,18 +115,27 @@ impl State {
             call,
             stdout,
             stderr,
+            refusal: None,
         }
     }
 
-    /// The last line the guest wrote to stderr (a Rust panic message lands there).
-    pub fn last_stderr_line(&self) -> Option<String> {
-        let bytes = self.stderr.contents();
-        let text = String::from_utf8_lossy(&bytes);
-        // Rust's panic output ends with a `note:` about backtraces; the message is the line before.
-        text.lines()
-            .rev()
-            .find(|l| !l.trim().is_empty() && !l.starts_with("note: "))
-            .map(|l| l.chars().take(500).collect())
+    /// The first refused call of an ungranted interface this call made, if any.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        self.refusal.as_ref()
+    }
+
+    /// Answers a call of an ungranted interface: the refusal, remembered for the failure report.
+    fn refuse(&mut self, refusal: Refusal) -> String {
+        let message = refusal.message.clone();
+        tracing::warn!("[{}] {message}", self.setup.plugin);
+        self.refusal.get_or_insert(refusal);
+        message
+    }
+
+    /// The guest's own last error line on stderr (a Rust panic's message, a Python exception, a
+    /// JavaScript throw), without its language runtime's boilerplate.
+    pub fn last_error_line(&self) -> Option<String> {
+        super::guest_error::last_error_line(&String::from_utf8_lossy(&self.stderr.contents()))
     }
 
     /// What is left of the call's time, or why a host call may not start.
@@ -255,11 +283,14 @@ impl palette_api::Host for State {
         env: String,
         req: palette_api::Request,
     ) -> Result<palette_api::Response, String> {
+        if let Some(refusal) = self.setup.refused.palette.clone() {
+            return Err(self.refuse(refusal));
+        }
         let grant = self
             .setup
             .palette
             .as_ref()
-            // Linked means granted; no grant here means this run has no Palette connection.
+            // Granted (see `refused` above); no grant here means this run has no Palette connection.
             .ok_or("this ferry run has no Palette connection (`ferry plugin run` works offline)")?;
         palette_access::check(&req.method, &req.path, grant.write, self.call.scope)?;
         let what = format!("{} {}", req.method.to_ascii_uppercase(), req.path);
@@ -273,6 +304,9 @@ impl palette_api::Host for State {
 
 impl http::Host for State {
     fn send(&mut self, req: http::Request) -> Result<http::Response, String> {
+        if let Some(refusal) = self.setup.refused.http.clone() {
+            return Err(self.refuse(refusal));
+        }
         let grant = self
             .setup
             .http

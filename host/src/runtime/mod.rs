@@ -4,9 +4,11 @@
 //!   every call has a deadline.
 //! - Loading a plugin ([`Runtime::load`]) checks its manifest's contract version *before* compiling
 //!   anything, then what the policy says of it (pinned version and digest, signature: see
-//!   [`policy::Policy::admit`]), compiles it (or loads the compiled form from [`cache`]), checks the versions of the
-//!   interfaces it exports and that each host interface it imports is granted, and links only
-//!   those: the result is an `InstancePre` per plugin.
+//!   [`policy::Policy::admit`]), compiles it (or loads the compiled form from [`cache`]), checks the
+//!   versions of the interfaces it exports, and links it: the result is an `InstancePre` per
+//!   plugin. Imports ferry never provides ([`imports`]) are refused before compiling;
+//!   `palette-api` and `http` are always linked, and answer a plugin not granted them with an
+//!   error on every call.
 //! - Each call gets a fresh `Store` with a memory cap and a deadline; the output is measured
 //!   against a cap. Every failure is a [`PluginFailure`] naming plugin, version, step and kind.
 
@@ -17,8 +19,11 @@
 pub mod bindings;
 pub mod cache;
 pub mod catalog;
+mod compile_progress;
 pub mod error;
+mod guest_error;
 pub mod host;
+pub mod imports;
 pub mod limits;
 pub mod manifest;
 mod outbound;
@@ -28,9 +33,8 @@ pub mod policy;
 pub mod pool;
 pub mod signature;
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 
 use wasmtime::{Config, Engine};
 
@@ -51,12 +55,10 @@ pub struct Runtime {
     palette: Option<Arc<dyn PaletteTransport>>,
     /// Shared by every plugin this runtime loads.
     slots: Arc<pool::CallSlots>,
-    /// Linkers by (palette-api linked, http linked): defining WASI's functions costs more than
-    /// linking a component against them, so each set is built once.
-    linkers: Mutex<Linkers>,
+    /// Defining WASI's functions costs more than linking a component against them, so the one
+    /// linker every plugin uses is built once, on first use.
+    linker: OnceLock<Arc<Linker<State>>>,
 }
-
-type Linkers = HashMap<(bool, bool), Arc<Linker<State>>>;
 
 impl Runtime {
     /// A runtime whose compiled cache lives in `<home>/cache`. Instance memory is sized for the
@@ -79,7 +81,7 @@ impl Runtime {
             policy,
             palette: None,
             slots: Arc::default(),
-            linkers: Mutex::default(),
+            linker: OnceLock::new(),
         })
     }
 
@@ -101,15 +103,13 @@ impl Runtime {
         &self.policy
     }
 
-    /// The linker for plugins granted these host interfaces.
-    fn linker(&self, palette: bool, http: bool) -> anyhow::Result<Arc<Linker<State>>> {
-        let mut linkers = self.linkers.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(linker) = linkers.get(&(palette, http)) {
+    /// The linker every plugin is linked with; what a plugin may do is in its call's state.
+    fn linker(&self) -> anyhow::Result<Arc<Linker<State>>> {
+        if let Some(linker) = self.linker.get() {
             return Ok(linker.clone());
         }
-        let linker = Arc::new(plugin::linker(&self.engine, palette, http)?);
-        linkers.insert((palette, http), linker.clone());
-        Ok(linker)
+        let linker = Arc::new(plugin::linker(&self.engine)?);
+        Ok(self.linker.get_or_init(|| linker).clone())
     }
 
     /// Prepares a plugin to run: see the module docs for what is checked, in which order.

@@ -12,7 +12,8 @@ use super::bindings::{self, approver, exporter, importer, masker, types, validat
 use super::cache::Outcome;
 use super::catalog::{Entry, Origin};
 use super::error::{FailureKind, PluginFailure};
-use super::host::{CallInfo, CallSetup, HttpGrant, PaletteGrant, State};
+use super::host::{CallInfo, CallSetup, HttpGrant, PaletteGrant, Refusal, Refused, State};
+use super::imports;
 use super::limits::Limits;
 use super::manifest::{self, Capability, Manifest, Step};
 use super::palette_access::CallScope;
@@ -72,9 +73,26 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
     rt.policy()
         .admit(entry)
         .map_err(|message| fail(FailureKind::Untrusted { message }))?;
+    // Imports ferry will never link are read from the binary before anything is compiled.
+    let imports = imports::component_imports(&wasm).map_err(|e| {
+        fail(FailureKind::Load {
+            message: format!("not a WebAssembly component ferry can run: {e:#}"),
+        })
+    })?;
+    imports::check_provided(&imports).map_err(|message| {
+        fail(FailureKind::CapabilityDenied {
+            capability: unprovided(&imports),
+            message,
+        })
+    })?;
     let (component, outcome) = rt
         .cache()
-        .load(rt.engine(), &wasm, &entry.sha256)
+        .load(
+            rt.engine(),
+            &wasm,
+            &entry.sha256,
+            &format!("{} {}", m.id, m.version),
+        )
         .map_err(|e| {
             fail(FailureKind::Load {
                 message: format!("not a WebAssembly component ferry can run: {e:#}"),
@@ -90,12 +108,8 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
         }
     );
 
-    let ty = component.component_type();
-    let imports: Vec<String> = ty
-        .imports(rt.engine())
-        .map(|(name, _)| name.to_string())
-        .collect();
-    let exports: Vec<String> = ty
+    let exports: Vec<String> = component
+        .component_type()
         .exports(rt.engine())
         .map(|(name, _)| name.to_string())
         .collect();
@@ -127,16 +141,7 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
     }
 
     let grants = rt.policy().granted(entry);
-    check_imports(m, &imports, &grants).map_err(|(capability, message)| {
-        fail(FailureKind::CapabilityDenied {
-            capability,
-            message,
-        })
-    })?;
-
-    let palette = grants.iter().any(Capability::is_palette);
-    let http = grants.iter().any(Capability::is_http);
-    let linker = rt.linker(palette, http).map_err(|e| {
+    let linker = rt.linker().map_err(|e| {
         fail(FailureKind::Load {
             message: format!("{e:#}"),
         })
@@ -171,6 +176,7 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
         config: Arc::new(rt.policy().config_for(&m.id)),
         palette: palette_grant(rt, &grants),
         http: http_grant(&grants),
+        refused: refused(m, &grants),
     };
     Ok(Plugin {
         manifest: m.clone(),
@@ -188,81 +194,26 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
     })
 }
 
-/// Every import must be something ferry provides and, for the guarded interfaces, granted.
-fn check_imports(
-    m: &Manifest,
-    imports: &[String],
-    grants: &[Capability],
-) -> Result<(), (String, String)> {
-    for import in imports {
-        let interface = import.split('@').next().unwrap_or(import);
-        let (capability, allowed) = match interface {
-            "ferry:plugin/types" | "ferry:plugin/log" | "ferry:plugin/config" => continue,
-            "ferry:plugin/palette-api" => (
-                "palette-api:read",
-                grants.iter().any(Capability::is_palette),
-            ),
-            "ferry:plugin/http" => ("http", grants.iter().any(Capability::is_http)),
-            i if is_provided_wasi(i) => continue,
-            other => {
-                return Err((
-                    other.to_string(),
-                    format!(
-                        "it imports {import}, which ferry does not provide to plugins (for outbound HTTP use ferry:plugin/http)"
-                    ),
-                ));
-            }
-        };
-        if !allowed {
-            let requested = m.capabilities.iter().any(|c| match capability {
-                "http" => c.is_http(),
-                _ => c.is_palette(),
-            });
-            let fix = if requested {
-                format!(
-                    "its manifest requests it but the policy does not grant it; add it to `grants` under [plugins.{}] in the policy if you trust this plugin",
-                    m.id
-                )
-            } else {
-                "its manifest does not request it; a plugin must declare the capabilities it uses"
-                    .to_string()
-            };
-            return Err((
-                capability.to_string(),
-                format!("it imports {import} ({capability}): {fix}"),
-            ));
-        }
-    }
-    Ok(())
+/// The capability named in a refusal of imports: the first one ferry does not provide.
+fn unprovided(imports: &[String]) -> String {
+    imports
+        .iter()
+        .find(|i| matches!(imports::provision(i), imports::Provision::Never(_)))
+        .map(|i| i.split('@').next().unwrap_or(i).to_string())
+        .unwrap_or_default()
 }
 
-/// WASI interfaces a plugin may import. They are linked, but the context gives no folders, no
-/// environment and no network, so files, variables and sockets all come back denied.
-fn is_provided_wasi(interface: &str) -> bool {
-    [
-        "wasi:cli/",
-        "wasi:io/",
-        "wasi:clocks/",
-        "wasi:random/",
-        "wasi:filesystem/",
-        "wasi:sockets/",
-    ]
-    .iter()
-    .any(|p| interface.starts_with(p))
-}
-
-/// WASI, `log` and `config` for every plugin; `palette-api` and `http` only when granted.
-pub(super) fn linker(engine: &Engine, palette: bool, http: bool) -> anyhow::Result<Linker<State>> {
+/// WASI, `log`, `config`, `palette-api` and `http`, for every plugin. The last two answer every
+/// call of a plugin not granted them with "capability … not granted" (see `host.rs`): Python and
+/// JavaScript toolchains import every interface of a world, used or not, and a plugin that never
+/// calls them must load without grants.
+pub(super) fn linker(engine: &Engine) -> anyhow::Result<Linker<State>> {
     let mut linker = Linker::<State>::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     bindings::log::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
     bindings::config::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
-    if palette {
-        bindings::palette_api::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
-    }
-    if http {
-        bindings::http::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
-    }
+    bindings::palette_api::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
+    bindings::http::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
     Ok(linker)
 }
 
@@ -280,6 +231,39 @@ fn step_pres(m: &Manifest, pre: &InstancePre<State>) -> anyhow::Result<StepPres>
         }
     }
     Ok(pres)
+}
+
+/// The guarded interfaces `m` is not granted, each with what every call of it will be told.
+fn refused(m: &Manifest, grants: &[Capability]) -> Refused {
+    let refusal = |capability: &str, interface: &str, is: fn(&Capability) -> bool| {
+        if grants.iter().any(is) {
+            return None;
+        }
+        let fix = if m.capabilities.iter().any(is) {
+            format!(
+                "its manifest requests it but the policy does not grant it; add it to `grants` under [plugins.{}] in the policy if you trust this plugin",
+                m.id
+            )
+        } else {
+            format!(
+                "its manifest does not request it; a plugin must declare the capabilities it uses (`capabilities = [\"{capability}\"]` in ferry-plugin.toml), then the policy grants them"
+            )
+        };
+        Some(Refusal {
+            capability: capability.to_string(),
+            message: format!(
+                "capability {capability} not granted: it called {interface}, and {fix}"
+            ),
+        })
+    };
+    Refused {
+        palette: refusal(
+            "palette-api:read",
+            "ferry:plugin/palette-api",
+            Capability::is_palette,
+        ),
+        http: refusal("http", "ferry:plugin/http", Capability::is_http),
+    }
 }
 
 fn palette_grant(rt: &Runtime, grants: &[Capability]) -> Option<PaletteGrant> {
@@ -369,8 +353,27 @@ impl Plugin {
         store.set_hostcall_fuel(self.limits.output_bytes());
         let result = f(&mut store);
         store.data().flush_guest_output();
+        // A call that failed after being refused an ungranted interface failed for that reason,
+        // whatever the guest made of the refusal.
+        let refused = |said: String| {
+            store
+                .data()
+                .refusal()
+                .map(|r| FailureKind::CapabilityDenied {
+                    capability: r.capability.clone(),
+                    // The guest often passes the refusal on as its own message: said once.
+                    message: if said.contains(&r.message) {
+                        r.message.clone()
+                    } else {
+                        format!("{}; the plugin then failed: {said}", r.message)
+                    },
+                })
+        };
         let kind = match result {
             Ok(Ok(value)) => return Ok(value),
+            Ok(Err(err)) if store.data().refusal().is_some() => {
+                refused(plugin_error_text(&err)).expect("a refusal")
+            }
             Ok(Err(err)) => {
                 let (error, message) = match err {
                     types::PluginError::InvalidInput(m) => ("invalid-input", m),
@@ -397,12 +400,12 @@ impl Plugin {
                 let trap = err
                     .downcast_ref::<Trap>()
                     .map_or_else(|| format!("{err:#}"), |t| t.to_string());
-                let said = store.data().last_stderr_line();
-                let message = match said {
-                    Some(line) => format!("{trap}; it printed: {line}"),
+                // The guest's own error first: the trap is the same for every uncaught exception.
+                let message = match store.data().last_error_line() {
+                    Some(said) => format!("{said}; {trap}"),
                     None => trap,
                 };
-                FailureKind::Trap { message }
+                refused(message.clone()).unwrap_or(FailureKind::Trap { message })
             }
         };
         Err(self.failure(step, kind))
@@ -415,11 +418,30 @@ impl Plugin {
         packs: &[types::PackMeta],
     ) -> Result<types::MaskOutput, PluginFailure> {
         let pre = self.serving(Step::Mask, &self.pres.masker)?;
-        self.call(Step::Mask, cx, |store| {
+        let out = self.call(Step::Mask, cx, |store| {
             pre.instantiate(&mut *store)?
                 .ferry_plugin_masker()
                 .call_mask(store, cx, document, packs)
-        })
+        })?;
+        // A value whose place cannot be found again could not be restored at import: refused
+        // here rather than lost there.
+        if let Some(bad) = out
+            .masked
+            .iter()
+            .find(|m| !ferry_plugin_api::values::is_key(&m.key))
+        {
+            return Err(self.failure(
+                Step::Mask,
+                FailureKind::PluginError {
+                    error: "invalid-output".into(),
+                    message: format!(
+                        "it reported a masked value at {} with key '{}': a key is a JSON pointer into the YAML (`/a/b`, `[1]/a/b` in a later document) or empty for the whole string; a dotted path is not one (see masked-value in wit/ferry-plugin.wit)",
+                        bad.pointer, bad.key
+                    ),
+                },
+            ));
+        }
+        Ok(out)
     }
 
     pub fn validate(
@@ -476,6 +498,14 @@ impl Plugin {
                 .ferry_plugin_importer()
                 .call_import(store, cx, env, document)
         })
+    }
+}
+
+fn plugin_error_text(err: &types::PluginError) -> String {
+    match err {
+        types::PluginError::InvalidInput(m) => format!("invalid-input: {m}"),
+        types::PluginError::Denied(m) => format!("denied: {m}"),
+        types::PluginError::Failed(m) => format!("failed: {m}"),
     }
 }
 
