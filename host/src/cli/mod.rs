@@ -25,6 +25,7 @@ pub mod migrate;
 pub mod out;
 pub mod plugin;
 pub mod profiles;
+pub mod projects;
 pub mod progress;
 pub mod sandbox;
 pub mod session;
