@@ -448,11 +448,14 @@ pub fn deliver(
                 names.join(", ")
             ));
         } else {
-            let place = transport.block_on(target::create_macros(&client, &create))?;
-            say(&format!(
-                "macros    created {} in {env} ({place} scope)",
-                names.join(", ")
-            ));
+            // Those another delivery of the run created meanwhile are not created again.
+            let (created, place) = opts.macros.create(transport, env, &create)?;
+            if !created.is_empty() {
+                say(&format!(
+                    "macros    created {} in {env} ({place} scope)",
+                    created.join(", ")
+                ));
+            }
         }
     }
     if opts.dry_run {
