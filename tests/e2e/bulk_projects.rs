@@ -107,7 +107,10 @@ async fn all_projects_land_in_their_namesakes_or_where_mapped() {
             err.contains("cannot write into project(s) qa of dst: there is no such project there (its projects: Default, prod, staging)"),
             "{err}"
         );
-        assert!(err.contains("hint: create the project in Palette first"), "{err}");
+        assert!(
+            err.contains("hint: create the project in Palette first"),
+            "{err}"
+        );
     }
     // A map of a scope the run does not read is a mistake too.
     let (code, _, err) = migrate(&["--project-map", "nope=prod", "--plan"]).await;
@@ -129,13 +132,19 @@ async fn all_projects_land_in_their_namesakes_or_where_mapped() {
         row("shared-base@1.0.0"),
         "shared-base@1.0.0 @tenant → @tenant create new in dst"
     );
-    assert_eq!(row("web@1.0.0"), "web@1.0.0 prod → prod create new in dst/prod");
+    assert_eq!(
+        row("web@1.0.0"),
+        "web@1.0.0 prod → prod create new in dst/prod"
+    );
     assert_eq!(
         row("web-canary@1.0.0"),
         "web-canary@1.0.0 staging → prod create new in dst/prod"
     );
     assert!(row("macro zone").starts_with("macro zone prod create in dst/prod"));
-    assert!(err.contains("4 profile(s) src → dst: 4 to create, 1 macro(s)"), "{err}");
+    assert!(
+        err.contains("4 profile(s) src → dst: 4 to create, 1 macro(s)"),
+        "{err}"
+    );
     assert!(target.admin().profile_names().await.is_empty());
 
     let (code, out, err) = migrate(&["--project-map", "staging=prod", "--output", "json"]).await;

@@ -164,7 +164,9 @@ impl Journal {
     }
 
     fn add_columns(&self) -> anyhow::Result<()> {
-        let mut query = self.db.prepare("SELECT name FROM pragma_table_info('profile')")?;
+        let mut query = self
+            .db
+            .prepare("SELECT name FROM pragma_table_info('profile')")?;
         let have: Vec<String> = query
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;

@@ -218,8 +218,7 @@ fn attempt_once(
         version: Some(entry.version.clone()),
         uid: Some(entry.source_uid.clone()),
     };
-    let extracted =
-        transfer::extract(run.pipeline, run.transport, &route.from_key, &wanted, &say)?;
+    let extracted = transfer::extract(run.pipeline, run.transport, &route.from_key, &wanted, &say)?;
     if sent_as.is_none() {
         shared.write(|j| j.advance(entry.seq, State::Exported))?;
     }

@@ -250,7 +250,10 @@ mod tests {
 
     #[test]
     fn in_several_lists_a_name_is_missing_only_when_no_list_has_it() {
-        let other = vec![p("u9", "queue", "1.0.0", "data"), p("u8", "web", "0.1.0", "web")];
+        let other = vec![
+            p("u9", "queue", "1.0.0", "data"),
+            p("u8", "web", "0.1.0", "web"),
+        ];
         let sel = Selection {
             names: vec!["queue".into(), "web".into()],
             ..Selection::default()

@@ -7,6 +7,9 @@
 //! environments' rate limits, journals every profile's state so that `--resume` after a kill
 //! imports nothing twice, shows a progress bar (plain lines when stderr is not a terminal) and ends
 //! with a summary: exit 0 when every profile moved, 5 when some failed.
+//!
+//! Either kind of run can read and write projects other than the stored ones ([`super::projects`]):
+//! each source scope is a route to a target scope, and each journal entry records its route.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -489,7 +492,14 @@ fn summarize(args: &Args, path: &Path, entries: &[Entry], ran: &Ran) -> anyhow::
                 })
                 .collect();
             table::print_table(
-                &["PROFILE", "PROJECTS", "OUTCOME", "TARGET UID", "FINDINGS", "TIME"],
+                &[
+                    "PROFILE",
+                    "PROJECTS",
+                    "OUTCOME",
+                    "TARGET UID",
+                    "FINDINGS",
+                    "TIME",
+                ],
                 &rows,
             )?;
         }
@@ -664,11 +674,11 @@ fn plan(
     let mut profiles: Vec<Entry> = chosen
         .into_iter()
         .enumerate()
-        .map(|(i, p)| {
-            done.iter()
-                .find(|e| e.source_uid == p.source_uid)
-                .cloned()
-                .unwrap_or_else(|| Entry {
+        .map(
+            |(i, p)| match done.iter().find(|e| e.source_uid == p.source_uid) {
+                // What an earlier run did with it.
+                Some(e) => e.clone(),
+                None => Entry {
                     seq: i as i64,
                     source_uid: p.source_uid,
                     name: p.name,
@@ -683,8 +693,9 @@ fn plan(
                     elapsed_ms: 0,
                     source_project: Some(p.source_project),
                     target_project: Some(p.target_project),
-                })
-        })
+                },
+            },
+        )
         .collect();
     for e in &done {
         if !profiles.iter().any(|p| p.source_uid == e.source_uid) {

@@ -63,7 +63,9 @@ impl fmt::Display for Place {
 
 fn parse_map(text: &str) -> Result<(Place, Place), String> {
     let (from, to) = text.split_once('=').ok_or_else(|| {
-        format!("--project-map {text:?}: expected SRC=DST, e.g. staging=qa ({TENANT} for tenant scope)")
+        format!(
+            "--project-map {text:?}: expected SRC=DST, e.g. staging=qa ({TENANT} for tenant scope)"
+        )
     })?;
     Ok((Place::parse(from)?, Place::parse(to)?))
 }
@@ -183,8 +185,10 @@ impl ProjectArgs {
         let targets: Vec<Place> = sources.iter().map(target_of).collect();
         let target_uids = self.uids(session, to, &to_stored, &targets, &mut None, "write into")?;
         let mut routes = Vec::new();
-        for ((from_place, from_scope), (to_place, to_scope)) in
-            sources.into_iter().zip(source_uids).zip(targets.into_iter().zip(target_uids))
+        for ((from_place, from_scope), (to_place, to_scope)) in sources
+            .into_iter()
+            .zip(source_uids)
+            .zip(targets.into_iter().zip(target_uids))
         {
             routes.push(Route {
                 from_key: reach(session, from, &from_stored, &from_place, from_scope)?,
@@ -238,7 +242,11 @@ impl ProjectArgs {
                 anyhow::anyhow!(
                     "cannot {verb} project(s) {} of {env}: there is no such project there (its projects: {})",
                     missing.join(", "),
-                    if there.is_empty() { "none".to_string() } else { there.join(", ") }
+                    if there.is_empty() {
+                        "none".to_string()
+                    } else {
+                        there.join(", ")
+                    }
                 ),
                 "create the project in Palette first, or name another with --project-map SRC=DST or --to-project/--from-project (names are case-sensitive)",
             ));

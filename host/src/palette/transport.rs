@@ -28,10 +28,7 @@ impl ClientTransport {
             .thread_name("ferry-io")
             .enable_all()
             .build()?;
-        let clients = clients
-            .into_iter()
-            .map(|(k, c)| (k, Arc::new(c)))
-            .collect();
+        let clients = clients.into_iter().map(|(k, c)| (k, Arc::new(c))).collect();
         Ok(ClientTransport {
             clients: RwLock::new(clients),
             runtime,

@@ -184,9 +184,11 @@ impl Pipeline {
     }
 
     pub fn export(&self, env: &str, profile: &types::ProfileRef) -> anyhow::Result<Exported> {
-        let out = self
-            .only(Step::Export)?
-            .export(&self.context(Step::Export, Some(env), None), env, profile)?;
+        let out = self.only(Step::Export)?.export(
+            &self.context(Step::Export, Some(env), None),
+            env,
+            profile,
+        )?;
         Ok(Exported {
             document: out.document,
             packs: out.packs,
@@ -264,9 +266,11 @@ impl Pipeline {
         if self.settings.dry_run {
             anyhow::bail!("a dry run imports nothing");
         }
-        let out = self
-            .only(Step::Import)?
-            .import(&self.context(Step::Import, None, Some(env)), env, document)?;
+        let out = self.only(Step::Import)?.import(
+            &self.context(Step::Import, None, Some(env)),
+            env,
+            document,
+        )?;
         Ok(out.uid)
     }
 }

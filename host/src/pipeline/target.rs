@@ -190,7 +190,10 @@ impl MacroBook {
         if !known.contains_key(env) {
             let client = transport.client(env)?;
             let defined = transport.block_on(macros(&client))?;
-            known.insert(env.to_string(), defined.into_iter().map(|(n, _)| n).collect());
+            known.insert(
+                env.to_string(),
+                defined.into_iter().map(|(n, _)| n).collect(),
+            );
         }
         Ok(&known[env])
     }

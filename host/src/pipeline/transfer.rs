@@ -491,4 +491,3 @@ pub fn deliver(
         findings,
     ))
 }
-
