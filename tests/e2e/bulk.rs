@@ -152,6 +152,17 @@ async fn five_hundred_profiles_arrive_once_through_rate_limits_and_faults() {
     assert_eq!(arrived, N as u64, "{err}");
     assert_eq!(summary["failed"], 0);
     assert_eq!(summary["profiles"].as_array().unwrap().len(), N);
+    // The 429 bursts were seen, and held the classes back.
+    let dst = &summary["requests"]["dst"];
+    let throttled = &dst["throttled"];
+    assert!(
+        throttled["general"].as_u64().unwrap() + throttled["clusterprofiles"].as_u64().unwrap() > 0,
+        "{dst}"
+    );
+    assert!(
+        dst["heldSeconds"]["general"].as_f64().unwrap() > 0.0,
+        "{dst}"
+    );
     // Plain lines, one per profile, when stderr is not a terminal.
     assert_eq!(
         err.matches("] moved").count() + err.matches("] already-there").count(),
@@ -386,14 +397,27 @@ async fn bench_bulk_migration() {
                 .await
                 .unwrap();
         let floor = floor(&summary, &palette);
+        let dst = &summary["requests"]["dst"];
         println!(
             "{count} profiles, {what}: {:.1} s; target sent {} general + {} clusterprofiles requests; floor {floor:.1} s; ratio {:.2}; peak RSS {} MiB",
             wall.as_secs_f64(),
-            summary["requests"]["dst"]["general"],
-            summary["requests"]["dst"]["clusterprofiles"],
+            dst["general"],
+            dst["clusterprofiles"],
             wall.as_secs_f64() / floor,
             rss_kib / 1024
         );
+        for side in ["src", "dst"] {
+            let s = &summary["requests"][side];
+            println!(
+                "  {side}: 429s {} general, {} clusterprofiles; held back {:.1} s general, {:.1} s clusterprofiles",
+                s["throttled"]["general"],
+                s["throttled"]["clusterprofiles"],
+                s["heldSeconds"]["general"].as_f64().unwrap_or_default(),
+                s["heldSeconds"]["clusterprofiles"]
+                    .as_f64()
+                    .unwrap_or_default()
+            );
+        }
         memory.push((count, rss_kib));
         target.running.set_faults(FaultConfig::default()).unwrap();
     }

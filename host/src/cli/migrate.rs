@@ -336,7 +336,12 @@ fn run_bulk(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         let (general, profiles) = session.transport.client(env)?.requests_sent();
         requests.insert(
             env.clone(),
-            json!({"general": general, "clusterprofiles": profiles}),
+            json!({
+                "general": general.sent, "clusterprofiles": profiles.sent,
+                // The 429s answered, and how long their Retry-After held each class back.
+                "throttled": {"general": general.throttled, "clusterprofiles": profiles.throttled},
+                "heldSeconds": {"general": general.held, "clusterprofiles": profiles.held},
+            }),
         );
     }
     let ran = Ran {
@@ -410,7 +415,8 @@ struct Ran {
     attempted: usize,
     elapsed: std::time::Duration,
     stopped: bool,
-    /// Requests sent per environment and rate-limit class, retries included.
+    /// Per environment and rate-limit class: requests sent (retries included), 429s answered
+    /// and how long they held the class back.
     requests: Value,
 }
 
