@@ -168,6 +168,11 @@ async fn all_projects_land_in_their_namesakes_or_where_mapped() {
         "{routes:?}"
     );
 
+    // The journal has each profile's route: resuming it finds everything done.
+    let (code, _, err) = migrate(&["--project-map", "staging=prod", "--resume"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("0 to move, 4 done before"), "{err}");
+
     // Where each landed, seen from the target's scopes.
     assert_eq!(own_names(&target, None).await, ["shared-base"]);
     assert_eq!(
