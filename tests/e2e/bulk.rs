@@ -377,10 +377,18 @@ async fn bench_bulk_migration() {
         .unwrap_or(500);
     let palette = RateLimits::palette();
     let mut memory = Vec::new();
-    for (what, count, fault) in [
-        ("clean", n / 5, None),
-        ("clean", n, None),
-        ("10% faults", n, Some(faults(7))),
+    // The same faults less the 429 bursts: what the bursts' holds cost, by difference.
+    let no_bursts = FaultConfig {
+        burst_rate: 0.0,
+        ..faults(7)
+    };
+    for (what, count, fault, concurrency) in [
+        ("clean", n / 5, None, "8"),
+        ("clean", n, None, "8"),
+        ("10% faults", n, Some(faults(7)), "8"),
+        ("9% faults, no 429 bursts", n, Some(no_bursts), "8"),
+        // More workers to keep one class busy while the other is held.
+        ("10% faults, --concurrency 16", n, Some(faults(7)), "16"),
     ] {
         let home = tempfile::tempdir().unwrap();
         let source = seeded_source(count).await;
@@ -392,10 +400,11 @@ async fn bench_bulk_migration() {
             target.running.set_faults(f.clone()).unwrap();
         }
         let home_path = home.path().to_path_buf();
-        let (summary, wall, rss_kib) =
-            tokio::task::spawn_blocking(move || measured_run(&home_path, &["--concurrency", "8"]))
-                .await
-                .unwrap();
+        let (summary, wall, rss_kib) = tokio::task::spawn_blocking(move || {
+            measured_run(&home_path, &["--concurrency", concurrency])
+        })
+        .await
+        .unwrap();
         let floor = floor(&summary, &palette);
         let dst = &summary["requests"]["dst"];
         println!(

@@ -88,11 +88,13 @@ impl Class {
     }
 
     /// Nothing starts before `until`, and no burst right after it. Returns how far that pushed
-    /// the schedule back.
-    fn hold(&mut self, until: Instant) -> Duration {
-        let before = self.next;
+    /// back the earliest start of the class's next request.
+    fn hold(&mut self, until: Instant, now: Instant) -> Duration {
+        let earliest =
+            |next: Instant, tolerance| next.checked_sub(tolerance).unwrap_or(now).max(now);
+        let before = earliest(self.next, self.tolerance);
         self.next = self.next.max(until + self.tolerance);
-        self.next - before
+        earliest(self.next, self.tolerance) - before
     }
 }
 
@@ -142,7 +144,8 @@ impl Limiter {
         let wait = retry_after
             .filter(|d| !d.is_zero())
             .unwrap_or(Duration::from_secs(1));
-        let pushed = self.class(path).hold(Instant::now() + wait);
+        let now = Instant::now();
+        let pushed = self.class(path).hold(now + wait, now);
         let i = usize::from(is_profiles_path(path));
         self.throttled[i].fetch_add(1, Ordering::Relaxed);
         self.held_us[i].fetch_add(pushed.as_micros() as u64, Ordering::Relaxed);
@@ -197,11 +200,11 @@ mod tests {
         let now = Instant::now();
         c.next = now;
         assert_eq!(
-            c.hold(now + Duration::from_secs(2)),
-            Duration::from_secs(2) + c.tolerance
+            c.hold(now + Duration::from_secs(2), now),
+            Duration::from_secs(2)
         );
         // A second 429 within the hold pushes it back no further.
-        assert_eq!(c.hold(now + Duration::from_secs(1)), Duration::ZERO);
+        assert_eq!(c.hold(now + Duration::from_secs(1), now), Duration::ZERO);
         assert_eq!(c.reserve(now), Duration::from_secs(2));
         assert_eq!(c.reserve(now), Duration::from_secs(2) + c.interval);
     }
