@@ -366,8 +366,8 @@ fn floor(summary: &Value, limits: &RateLimits) -> f64 {
     class(&sent["general"], limits.general).max(class(&sent["clusterprofiles"], limits.profiles))
 }
 
-/// The figures of docs/BENCHMARKS.md, "Bulk migration": `cargo test --test e2e bench_bulk --
-/// --ignored --nocapture` (FERRY_BENCH_PROFILES sets the count, 500 by default).
+/// The figures of docs/BENCHMARKS.md, "Bulk migration": `cargo test --release --test e2e
+/// bench_bulk -- --ignored --nocapture` (FERRY_BENCH_PROFILES sets the count, 500 by default).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a benchmark: minutes at Palette's real rate limits"]
 async fn bench_bulk_migration() {
