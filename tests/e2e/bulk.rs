@@ -225,8 +225,9 @@ async fn killed_at_random_and_resumed_every_profile_arrives_once() {
     const N: usize = 200;
     let home = tempfile::tempdir().unwrap();
     let source = seeded_source(N).await;
-    // Slow enough that a kill lands in the middle of the run.
-    let slow = "general=30/5,profiles=60/10";
+    // Slow enough that every kill lands in the middle of the run however fast the machine: 200
+    // profiles need 40 s of the target's general class, more than the 20 runs' 1.6 s on average.
+    let slow = "general=10/5,profiles=20/10";
     let target = Sandbox::start_with(|c| c.rate_limits = RateLimits::parse(slow).unwrap()).await;
     login(home.path(), "src", &source, Role::Admin).await;
     login(home.path(), "dst", &target, Role::Admin).await;
