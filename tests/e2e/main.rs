@@ -3,6 +3,7 @@
 mod address_space;
 mod attack_server;
 mod bulk;
+mod bulk_projects;
 mod cli_output;
 mod client;
 mod credentials;

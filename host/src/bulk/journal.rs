@@ -92,6 +92,10 @@ pub struct Entry {
     pub findings: Option<String>,
     pub attempts: i64,
     pub elapsed_ms: i64,
+    /// The scope it is read from and the one it goes to: a project's name or `@tenant`
+    /// (`None` in a journal written before runs named projects: the environments' stored scopes).
+    pub source_project: Option<String>,
+    pub target_project: Option<String>,
 }
 
 impl Entry {
@@ -105,6 +109,8 @@ pub struct Planned {
     pub source_uid: String,
     pub name: String,
     pub version: String,
+    pub source_project: String,
+    pub target_project: String,
 }
 
 pub struct Journal {
@@ -125,8 +131,13 @@ CREATE TABLE IF NOT EXISTS profile (
     detail TEXT,
     findings TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
-    elapsed_ms INTEGER NOT NULL DEFAULT 0
+    elapsed_ms INTEGER NOT NULL DEFAULT 0,
+    source_project TEXT,
+    target_project TEXT
 );";
+
+/// Columns added since the first journals, added to those when opened.
+const ADDED: &[(&str, &str)] = &[("source_project", "TEXT"), ("target_project", "TEXT")];
 
 impl Journal {
     /// Opens (or creates) the journal at `path`, private to its owner.
@@ -147,7 +158,25 @@ impl Journal {
         db.pragma_update(None, "synchronous", "NORMAL")?;
         db.execute_batch(SCHEMA)
             .with_context(|| format!("{} is not a ferry journal", path.display()))?;
-        Ok(Journal { db })
+        let journal = Journal { db };
+        journal.add_columns()?;
+        Ok(journal)
+    }
+
+    fn add_columns(&self) -> anyhow::Result<()> {
+        let mut query = self
+            .db
+            .prepare("SELECT name FROM pragma_table_info('profile')")?;
+        let have: Vec<String> = query
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for (column, kind) in ADDED {
+            if !have.iter().any(|c| c == column) {
+                self.db
+                    .execute_batch(&format!("ALTER TABLE profile ADD COLUMN {column} {kind}"))?;
+            }
+        }
+        Ok(())
     }
 
     /// A value of the run (`source`, `target`, `selection`, `command`), if set.
@@ -172,11 +201,18 @@ impl Journal {
         let tx = self.db.transaction()?;
         {
             let mut insert = tx.prepare(
-                "INSERT OR IGNORE INTO profile (source_uid, name, version, state)
-                 VALUES (?1, ?2, ?3, 'planned')",
+                "INSERT OR IGNORE INTO profile
+                    (source_uid, name, version, state, source_project, target_project)
+                 VALUES (?1, ?2, ?3, 'planned', ?4, ?5)",
             )?;
             for p in profiles {
-                insert.execute(params![p.source_uid, p.name, p.version])?;
+                insert.execute(params![
+                    p.source_uid,
+                    p.name,
+                    p.version,
+                    p.source_project,
+                    p.target_project
+                ])?;
             }
         }
         tx.commit()?;
@@ -187,7 +223,8 @@ impl Journal {
     pub fn entries(&self) -> anyhow::Result<Vec<Entry>> {
         let mut query = self.db.prepare(
             "SELECT seq, source_uid, name, version, state, sent_as, target_uid, outcome, detail,
-                    findings, attempts, elapsed_ms FROM profile ORDER BY seq",
+                    findings, attempts, elapsed_ms, source_project, target_project
+             FROM profile ORDER BY seq",
         )?;
         let rows = query.query_map([], |r| {
             Ok((
@@ -204,6 +241,8 @@ impl Journal {
                     findings: r.get(9)?,
                     attempts: r.get(10)?,
                     elapsed_ms: r.get(11)?,
+                    source_project: r.get(12)?,
+                    target_project: r.get(13)?,
                 },
                 r.get::<_, String>(4)?,
             ))
@@ -286,6 +325,8 @@ mod tests {
             source_uid: uid.into(),
             name: name.into(),
             version: "1.0.0".into(),
+            source_project: "prod".into(),
+            target_project: "@tenant".into(),
         }
     }
 
@@ -308,6 +349,8 @@ mod tests {
         assert_eq!(entries[0].sent_as.as_deref(), Some("a@1.0.0"));
         assert_eq!(entries[0].target_uid.as_deref(), Some("t1"));
         assert_eq!(entries[1].state, State::Planned);
+        assert_eq!(entries[1].source_project.as_deref(), Some("prod"));
+        assert_eq!(entries[1].target_project.as_deref(), Some("@tenant"));
         assert_eq!(j.get("source").unwrap().as_deref(), Some("prod"));
         j.finish(
             2,
@@ -327,6 +370,29 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "the journal is private: {mode:o}");
+    }
+
+    #[test]
+    fn a_journal_from_before_projects_gains_their_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.journal");
+        {
+            let db = Connection::open(&path).unwrap();
+            db.execute_batch(
+                "CREATE TABLE run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                 CREATE TABLE profile (seq INTEGER PRIMARY KEY, source_uid TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL, version TEXT NOT NULL, state TEXT NOT NULL, sent_as TEXT,
+                    target_uid TEXT, outcome TEXT, detail TEXT, findings TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0, elapsed_ms INTEGER NOT NULL DEFAULT 0);
+                 INSERT INTO profile (source_uid, name, version, state)
+                    VALUES ('u1', 'a', '1.0.0', 'verified');",
+            )
+            .unwrap();
+        }
+        let j = Journal::open(&path).unwrap();
+        let entries = j.entries().unwrap();
+        assert_eq!(entries[0].state, State::Verified);
+        assert_eq!(entries[0].source_project, None);
     }
 
     #[test]

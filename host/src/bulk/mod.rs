@@ -11,19 +11,22 @@
 //! - A failure that may pass (a transport error after the client's own retries, a plugin that
 //!   failed on one) is tried again, up to [`ATTEMPTS`] times; a profile that fails validation or
 //!   approval is reported and skipped, and the run goes on (`fail_fast` stops it).
-//! - Macros the profiles share are created once: workers create them under one lock, from a list
-//!   of the target's macros read once.
+//! - Each profile goes from its source scope to its target scope (its journal entry's projects,
+//!   through the run's routes). Macros the profiles share are created once per target scope, by the
+//!   first delivery that needs them, once its validation and approval passed
+//!   ([`crate::pipeline::target::MacroBook`]): an invalid or denied profile creates none.
 
 pub mod journal;
 pub mod select;
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use journal::{Entry, Finish, Journal, State};
 
+use crate::cli::projects::Route;
 use crate::config::crash_hook::crash_point;
 use crate::palette::transport::ClientTransport;
 use crate::pipeline::secrets::Fill;
@@ -38,8 +41,8 @@ pub const ATTEMPTS: u32 = 3;
 pub struct Run<'a> {
     pub pipeline: &'a Pipeline,
     pub transport: &'a ClientTransport,
-    pub from: &'a str,
-    pub to: &'a str,
+    /// Where each source scope's profiles go ([`route_of`] an entry).
+    pub routes: &'a [Route],
     pub opts: &'a DeliverOptions,
     /// `--set` values, resolved against each document.
     pub sets: &'a [(edit::SetPlace, String)],
@@ -56,11 +59,11 @@ fn is_journal_failure(err: &anyhow::Error) -> bool {
     err.chain().any(|c| c.is::<JournalFailed>())
 }
 
-/// The journal, shared by the workers.
+/// The journal, shared by the workers, and the delivery options of each target scope.
 struct Shared<'a> {
     journal: &'a Mutex<Journal>,
-    /// The target's macro names, read once, and those created since.
-    macros: Mutex<Option<BTreeSet<String>>>,
+    /// By target key: the run's options with that target's registries, read once.
+    opts: BTreeMap<String, DeliverOptions>,
 }
 
 impl Shared<'_> {
@@ -79,18 +82,17 @@ pub fn run(
     pending: &[Entry],
     done: &(dyn Fn(&Entry, &Finish) + Sync),
 ) -> anyhow::Result<bool> {
-    let shared = Shared {
-        journal,
-        macros: Mutex::new(None),
-    };
-    // The target's registries, read once for every delivery of the run.
-    let mut opts = run.opts.clone();
-    let client = run.transport.client(run.to)?;
-    opts.registries = Some(run.transport.block_on(target::registries(client))?);
-    let run = &Run {
-        opts: &opts,
-        ..*run
-    };
+    // Each target's registries, read once for every delivery of the run.
+    let mut opts = BTreeMap::new();
+    for route in run.routes {
+        if !opts.contains_key(&route.to_key) {
+            let client = run.transport.client(&route.to_key)?;
+            let mut these = run.opts.clone();
+            these.registries = Some(run.transport.block_on(target::registries(&client))?);
+            opts.insert(route.to_key.clone(), these);
+        }
+    }
+    let shared = Shared { journal, opts };
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let workers = run.concurrency.clamp(1, pending.len().max(1));
@@ -210,17 +212,18 @@ fn attempt_once(
     sent_as: &mut Option<String>,
 ) -> anyhow::Result<Attempt> {
     let say = |line: &str| tracing::debug!("{}: {line}", entry.label());
+    let route = route_of(run.routes, entry)?;
     let wanted = ProfileRef {
         name: entry.name.clone(),
         version: Some(entry.version.clone()),
         uid: Some(entry.source_uid.clone()),
     };
-    let extracted = transfer::extract(run.pipeline, run.transport, run.from, &wanted, &say)?;
+    let extracted = transfer::extract(run.pipeline, run.transport, &route.from_key, &wanted, &say)?;
     if sent_as.is_none() {
         shared.write(|j| j.advance(entry.seq, State::Exported))?;
     }
     let mut document = extracted.document.clone();
-    let mut opts = run.opts.clone();
+    let mut opts = shared.opts[&route.to_key].clone();
     if let Some(label) = sent_as.as_deref() {
         // It may have been imported already, under this name and version: look there first, and
         // never bump or rename it a second time.
@@ -231,10 +234,6 @@ fn attempt_once(
             document = edit::rename(&document, rename, reversion)?;
         }
         opts.on_conflict = OnConflict::Fail;
-    }
-    if opts.create_macros {
-        create_macros(run, shared, &document, &extracted.macros)?;
-        opts.create_macros = false;
     }
     let mut fills: Vec<Fill> = extracted.secrets.iter().map(Fill::from).collect();
     // Each `--set` fills the profiles that have its place.
@@ -257,7 +256,7 @@ fn attempt_once(
     let delivered = transfer::deliver(
         run.pipeline,
         run.transport,
-        run.to,
+        &route.to_key,
         &document,
         &carried,
         &opts,
@@ -269,6 +268,23 @@ fn attempt_once(
         .unwrap_or_else(|p| p.into_inner());
     let (outcome, findings) = delivered?;
     Ok(conclude(outcome, &findings, sent_as.clone()))
+}
+
+/// The route of `entry`: from its source scope to its target scope, as its journal entry records
+/// them (a journal from before projects has one route, the stored scopes').
+pub fn route_of<'r>(routes: &'r [Route], entry: &Entry) -> anyhow::Result<&'r Route> {
+    let matches = |r: &&Route| match (&entry.source_project, &entry.target_project) {
+        (Some(from), Some(to)) => &r.from.to_string() == from && &r.to.to_string() == to,
+        _ => true,
+    };
+    routes.iter().find(matches).ok_or_else(|| {
+        anyhow::anyhow!(
+            "the journal moves {} from project {} to {}, which this run does not: give the same project options as the run that wrote it",
+            entry.label(),
+            entry.source_project.as_deref().unwrap_or("-"),
+            entry.target_project.as_deref().unwrap_or("-")
+        )
+    })
 }
 
 /// The journal's words for an outcome.
@@ -355,47 +371,4 @@ fn conclude(outcome: Outcome, findings: &[Reported], sent_as: Option<String>) ->
             None,
         ),
     })
-}
-
-/// Creates the macros `document` uses that the target lacks, once for the whole run.
-fn create_macros(
-    run: &Run,
-    shared: &Shared,
-    document: &str,
-    carried: &[crate::pipeline::secrets::MacroValue],
-) -> anyhow::Result<()> {
-    let used = transfer::macro_names(document)?;
-    if used.is_empty() {
-        return Ok(());
-    }
-    let client = run.transport.client(run.to)?;
-    let mut known = shared.macros.lock().unwrap_or_else(|p| p.into_inner());
-    if known.is_none() {
-        let defined = run.transport.block_on(target::macros(client))?;
-        *known = Some(defined.into_iter().map(|(n, _)| n).collect());
-    }
-    let defined = known.as_mut().expect("read above");
-    let create = transfer::macros_to_create(&used, defined, carried, &run.opts.macro_values)?;
-    if create.is_empty() {
-        return Ok(());
-    }
-    let place = match run
-        .transport
-        .block_on(target::create_macros(client, &create))
-    {
-        Ok(place) => place,
-        Err(err) => {
-            // It may have landed: read the target's list again before trying again.
-            *known = None;
-            return Err(err.into());
-        }
-    };
-    let names: Vec<&str> = create.iter().map(|(n, _)| n.as_str()).collect();
-    tracing::info!(
-        "created macro(s) {} in {} ({place} scope)",
-        names.join(", "),
-        run.to
-    );
-    defined.extend(create.into_iter().map(|(n, _)| n));
-    Ok(())
 }

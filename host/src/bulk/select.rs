@@ -44,15 +44,15 @@ impl Selection {
 
     /// The profiles of `source` (the source's list) this selects, each once, in the list's order.
     pub fn resolve(&self, source: &[ProfileSummary]) -> anyhow::Result<Vec<ProfileSummary>> {
-        let candidates: Vec<Candidate> = source
-            .iter()
-            .map(|p| Candidate {
-                uid: p.uid.clone(),
-                name: p.name.clone(),
-                version: p.version.clone(),
-            })
-            .collect();
-        let mut wanted: BTreeSet<String> = BTreeSet::new();
+        Ok(self.resolve_each(&[source])?.pop().unwrap_or_default())
+    }
+
+    /// [`Selection::resolve`] in each of several lists (a run reading several projects): a name
+    /// picks its highest version in each list that has it, and is an error only when none has it.
+    pub fn resolve_each(
+        &self,
+        sources: &[&[ProfileSummary]],
+    ) -> anyhow::Result<Vec<Vec<ProfileSummary>>> {
         let mut names = self.names.clone();
         if let Some(path) = &self.from_file {
             let text = std::fs::read_to_string(path)
@@ -64,6 +64,48 @@ impl Selection {
                     .map(str::to_string),
             );
         }
+        // Per name, the reason it is missing from the first list, while it is missing from all.
+        let mut missing: Vec<Option<String>> = vec![None; names.len()];
+        let mut found = vec![false; names.len()];
+        let mut out = Vec::new();
+        for source in sources {
+            let (chosen, absent) = self.pick(source, &names);
+            for (i, why) in absent.into_iter().enumerate() {
+                match why {
+                    None => found[i] = true,
+                    Some(why) => {
+                        missing[i].get_or_insert(why);
+                    }
+                }
+            }
+            out.push(chosen);
+        }
+        let missing: Vec<String> = missing
+            .into_iter()
+            .zip(found)
+            .filter_map(|(why, found)| if found { None } else { why })
+            .collect();
+        if !missing.is_empty() {
+            anyhow::bail!("{}", missing.join("; "));
+        }
+        Ok(out)
+    }
+
+    /// What this selects in one list, and for each of `names` why it is not in it (`None`: it is).
+    fn pick(
+        &self,
+        source: &[ProfileSummary],
+        names: &[String],
+    ) -> (Vec<ProfileSummary>, Vec<Option<String>>) {
+        let candidates: Vec<Candidate> = source
+            .iter()
+            .map(|p| Candidate {
+                uid: p.uid.clone(),
+                name: p.name.clone(),
+                version: p.version.clone(),
+            })
+            .collect();
+        let mut wanted: BTreeSet<String> = BTreeSet::new();
         let mut by_name: Vec<&str> = Vec::new();
         if self.all {
             by_name.extend(source.iter().map(|p| p.name.as_str()));
@@ -76,23 +118,24 @@ impl Selection {
                     .map(|p| p.name.as_str()),
             );
         }
-        let mut missing = Vec::new();
-        for text in &names {
-            match text.split_once('@') {
+        let mut absent = Vec::new();
+        for text in names {
+            absent.push(match text.split_once('@') {
                 Some((name, version)) => match choose(&candidates, name, Some(version)) {
                     Ok(uid) => {
                         wanted.insert(uid);
+                        None
                     }
-                    Err(e) => missing.push(e),
+                    Err(e) => Some(e),
                 },
-                None if candidates.iter().any(|c| &c.name == text) => by_name.push(text),
-                None => missing.push(format!(
+                None if candidates.iter().any(|c| &c.name == text) => {
+                    by_name.push(text);
+                    None
+                }
+                None => Some(format!(
                     "no cluster profile named '{text}' exists (in any version)"
                 )),
-            }
-        }
-        if !missing.is_empty() {
-            anyhow::bail!("{}", missing.join("; "));
+            });
         }
         by_name.sort_unstable();
         by_name.dedup();
@@ -110,11 +153,12 @@ impl Selection {
                     .map(|c| c.uid.clone()),
             );
         }
-        Ok(source
+        let chosen = source
             .iter()
             .filter(|p| wanted.contains(&p.uid))
             .cloned()
-            .collect())
+            .collect();
+        (chosen, absent)
     }
 }
 
@@ -202,5 +246,27 @@ mod tests {
         let err = sel.resolve(&source()).unwrap_err().to_string();
         assert!(err.contains("no cluster profile named 'nope'"), "{err}");
         assert!(err.contains("versions that exist: 1.9.0, 1.10.0"), "{err}");
+    }
+
+    #[test]
+    fn in_several_lists_a_name_is_missing_only_when_no_list_has_it() {
+        let other = vec![
+            p("u9", "queue", "1.0.0", "data"),
+            p("u8", "web", "0.1.0", "web"),
+        ];
+        let sel = Selection {
+            names: vec!["queue".into(), "web".into()],
+            ..Selection::default()
+        };
+        let each = sel.resolve_each(&[&source(), &other]).unwrap();
+        let uids = |l: &[ProfileSummary]| l.iter().map(|p| p.uid.clone()).collect::<Vec<_>>();
+        // Each list's own highest version of web.
+        assert_eq!(uids(&each[0]), ["u2"]);
+        assert_eq!(uids(&each[1]), ["u9", "u8"]);
+        let none = Selection {
+            names: vec!["nope".into()],
+            ..Selection::default()
+        };
+        assert!(none.resolve_each(&[&source(), &other]).is_err());
     }
 }

@@ -59,6 +59,7 @@ impl DeliverArgs {
                 confirm: (!self.yes && super::confirm::someone_to_ask())
                     .then_some(super::confirm::ask),
                 registries: None,
+                macros: Default::default(),
             },
             sets,
         ))

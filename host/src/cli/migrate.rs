@@ -7,7 +7,11 @@
 //! environments' rate limits, journals every profile's state so that `--resume` after a kill
 //! imports nothing twice, shows a progress bar (plain lines when stderr is not a terminal) and ends
 //! with a summary: exit 0 when every profile moved, 5 when some failed.
+//!
+//! Either kind of run can read and write projects other than the stored ones ([`super::projects`]):
+//! each source scope is a route to a target scope, and each journal entry records its route.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -18,11 +22,13 @@ use sha2::{Digest, Sha256};
 use super::Globals;
 use super::import::{DeliverArgs, conclude};
 use super::progress::Progress;
+use super::projects::{Place, ProjectArgs, Route};
 use super::session::{Session, say};
 use super::table::{self, Output};
 use crate::bulk;
 use crate::bulk::journal::{Entry, Journal, Planned, State};
 use crate::bulk::select::{Selection, parse_selector};
+use crate::palette::ProfileSummary;
 use crate::palette::limiter::{self, RateLimits};
 use crate::pipeline::secrets::Fill;
 use crate::pipeline::target;
@@ -73,6 +79,8 @@ pub struct Args {
     #[arg(long)]
     plan: bool,
     #[command(flatten)]
+    projects: ProjectArgs,
+    #[command(flatten)]
     deliver: DeliverArgs,
 }
 
@@ -91,6 +99,7 @@ impl Args {
             || self.resume
             || self.fail_fast
             || self.plan
+            || self.projects.all_projects
     }
 
     fn selection(&self) -> Selection {
@@ -121,10 +130,16 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     }
     let (opts, sets) = args.deliver.options()?;
     let session = Session::open(globals, &[&args.from, &args.to])?;
+    let routes = args.projects.routes(&session, &args.from, &args.to)?;
+    let Route {
+        from_key: from,
+        to_key: to,
+        ..
+    } = &routes[0];
     let pipeline = session.pipeline(
         args.deliver.policy.as_deref(),
         &Step::ALL,
-        args.deliver.settings(Some(&args.from), &args.to),
+        args.deliver.settings(Some(from), to),
     )?;
     let (started, counted) = (std::time::Instant::now(), crate::timing::snapshot());
     let mut worst = super::exit::success();
@@ -132,11 +147,11 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let mut unused: Vec<Option<anyhow::Error>> = sets.values.iter().map(|_| None).collect();
     let mut used = vec![false; sets.values.len()];
     for wanted in &args.profiles {
-        say(&format!("── {wanted}: {} → {}", args.from, args.to));
+        say(&format!("── {wanted}: {from} → {to}"));
         let extracted = transfer::extract(
             &pipeline,
             &session.transport,
-            &args.from,
+            from,
             &super::export::profile_ref(wanted),
             &say,
         )?;
@@ -158,7 +173,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         let (outcome, findings) = transfer::deliver(
             &pipeline,
             &session.transport,
-            &args.to,
+            to,
             &extracted.document,
             &carried,
             &opts,
@@ -201,12 +216,14 @@ fn run_bulk(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| limiter::default_concurrency(limits));
     let (mut opts, sets) = args.deliver.options()?;
     let session = Session::open_limited(globals, &[&args.from, &args.to], limits)?;
+    // Every project named or implied exists, on both sides, before anything is read.
+    let routes = args.projects.routes(&session, &args.from, &args.to)?;
     let path = match &args.journal {
         Some(path) => path.clone(),
-        None => default_journal(&session.home, &args.from, &args.to, &selection),
+        None => default_journal(&session.home, &args, &selection),
     };
     if args.plan || args.deliver.dry_run {
-        return plan(&args, &session, &selection, &path);
+        return plan(&args, &session, &routes, &selection, &path);
     }
 
     let mut journal = Journal::open(&path)?;
@@ -223,12 +240,17 @@ fn run_bulk(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
             "add --resume to go on with it, or remove the file to start over",
         ));
     }
+    let projects = projects_key(&args);
     if started {
-        for (key, value) in [("source", &args.from), ("target", &args.to)] {
+        for (key, value) in [
+            ("source", &args.from),
+            ("target", &args.to),
+            ("projects", &projects),
+        ] {
             let recorded = journal.get(key)?.unwrap_or_default();
             if &recorded != value {
                 anyhow::bail!(
-                    "the journal {} is of a migration with {key} {recorded:?}, not {value:?}; give the same --from and --to, or another --journal",
+                    "the journal {} is of a migration with {key} {recorded:?}, not {value:?}; give the same --from, --to and project options, or another --journal",
                     path.display()
                 );
             }
@@ -240,27 +262,22 @@ fn run_bulk(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
                 path.display()
             );
         }
-        let client = session.transport.client(&args.from)?;
-        let listed = session.transport.block_on(client.profiles())?;
-        let chosen = selection.resolve(&listed)?;
-        if chosen.is_empty() {
+        let planned = choose(&args, &session, &routes, &selection)?;
+        if planned.is_empty() {
             anyhow::bail!(
-                "the selection matches no profile in {} ({} profile(s) there)",
+                "the selection matches no profile in {} ({})",
                 args.from,
-                listed.len()
+                routes
+                    .iter()
+                    .map(|r| r.from.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
-        let planned: Vec<Planned> = chosen
-            .into_iter()
-            .map(|p| Planned {
-                source_uid: p.uid,
-                name: p.name,
-                version: p.version,
-            })
-            .collect();
         journal.plan(&planned)?;
         journal.set("source", &args.from)?;
         journal.set("target", &args.to)?;
+        journal.set("projects", &projects)?;
         // Last: a journal with a selection has its whole plan.
         journal.set("selection", &selection.canonical())?;
     }
@@ -270,6 +287,9 @@ fn run_bulk(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         .filter(|e| !e.state.is_done())
         .cloned()
         .collect();
+    for entry in &pending {
+        bulk::route_of(&routes, entry)?;
+    }
     say(&format!(
         "migrate   {} profile(s) {} → {}: {} to move, {} done before; {concurrency} at a time; journal {}",
         entries.len(),
@@ -301,8 +321,7 @@ fn run_bulk(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let run = bulk::Run {
         pipeline: &pipeline,
         transport: &session.transport,
-        from: &args.from,
-        to: &args.to,
+        routes: &routes,
         opts: &opts,
         sets: &sets.values,
         concurrency,
@@ -317,7 +336,12 @@ fn run_bulk(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         let (general, profiles) = session.transport.client(env)?.requests_sent();
         requests.insert(
             env.clone(),
-            json!({"general": general, "clusterprofiles": profiles}),
+            json!({
+                "general": general.sent, "clusterprofiles": profiles.sent,
+                // The 429s answered, and how long their Retry-After held each class back.
+                "throttled": {"general": general.throttled, "clusterprofiles": profiles.throttled},
+                "heldSeconds": {"general": general.held, "clusterprofiles": profiles.held},
+            }),
         );
     }
     let ran = Ran {
@@ -329,17 +353,75 @@ fn run_bulk(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     summarize(&args, &path, &entries, &ran)
 }
 
+/// The project options as the journal records them ("" when none was given).
+fn projects_key(args: &Args) -> String {
+    if args.projects.any() {
+        args.projects.canonical()
+    } else {
+        String::new()
+    }
+}
+
+/// The profiles the selection takes from each route's source scope. With `--all-projects` each
+/// scope gives only its own profiles (a project's list shows its tenant's too).
+fn selected(
+    args: &Args,
+    session: &Session,
+    routes: &[Route],
+    selection: &Selection,
+) -> anyhow::Result<Vec<Vec<ProfileSummary>>> {
+    let mut lists = Vec::new();
+    for route in routes {
+        let client = session.transport.client(&route.from_key)?;
+        let mut listed = session.transport.block_on(client.profiles())?;
+        if args.projects.all_projects {
+            let own = match route.from {
+                Place::Tenant => "tenant",
+                Place::Project(_) => "project",
+            };
+            listed.retain(|p| p.scope == own);
+        }
+        lists.push(listed);
+    }
+    let borrowed: Vec<&[ProfileSummary]> = lists.iter().map(Vec::as_slice).collect();
+    selection.resolve_each(&borrowed)
+}
+
+/// The plan of a new run: each selected profile with the route it takes.
+fn choose(
+    args: &Args,
+    session: &Session,
+    routes: &[Route],
+    selection: &Selection,
+) -> anyhow::Result<Vec<Planned>> {
+    let chosen = selected(args, session, routes, selection)?;
+    Ok(routes
+        .iter()
+        .zip(chosen)
+        .flat_map(|(route, profiles)| {
+            profiles.into_iter().map(|p| Planned {
+                source_uid: p.uid,
+                name: p.name,
+                version: p.version,
+                source_project: route.from.to_string(),
+                target_project: route.to.to_string(),
+            })
+        })
+        .collect())
+}
+
 /// What this run did, beside the journal's entries.
 struct Ran {
     attempted: usize,
     elapsed: std::time::Duration,
     stopped: bool,
-    /// Requests sent per environment and rate-limit class, retries included.
+    /// Per environment and rate-limit class: requests sent (retries included), 429s answered
+    /// and how long they held the class back.
     requests: Value,
 }
 
-/// `<home>/journals/<from>--<to>--<hash of the selection>.journal`
-fn default_journal(home: &Path, from: &str, to: &str, selection: &Selection) -> PathBuf {
+/// `<home>/journals/<from>--<to>--<hash of the selection and project options>.journal`
+fn default_journal(home: &Path, args: &Args, selection: &Selection) -> PathBuf {
     let safe = |s: &str| -> String {
         s.chars()
             .map(|c| {
@@ -351,9 +433,14 @@ fn default_journal(home: &Path, from: &str, to: &str, selection: &Selection) -> 
             })
             .collect()
     };
-    let hash = hex::encode(Sha256::digest(
-        format!("{from}\n{to}\n{}", selection.canonical()).as_bytes(),
-    ));
+    let (from, to) = (&args.from, &args.to);
+    let mut keyed = format!("{from}\n{to}\n{}", selection.canonical());
+    // Runs without project options keep the name they had before there were any.
+    let projects = projects_key(args);
+    if !projects.is_empty() {
+        keyed.push_str(&format!("\n{projects}"));
+    }
+    let hash = hex::encode(Sha256::digest(keyed.as_bytes()));
     home.join("journals").join(format!(
         "{}--{}--{}.journal",
         safe(from),
@@ -397,11 +484,12 @@ fn summarize(args: &Args, path: &Path, entries: &[Entry], ran: &Ran) -> anyhow::
             table::print_stdout(&(serde_json::to_string_pretty(&all)? + "\n"))?;
         }
         Output::Table => {
-            let rows: Vec<[String; 5]> = entries
+            let rows: Vec<[String; 6]> = entries
                 .iter()
                 .map(|e| {
                     [
                         e.label(),
+                        projects_cell(e),
                         e.outcome.clone().unwrap_or_else(|| e.state.name().into()),
                         e.target_uid.clone().unwrap_or_else(|| "-".into()),
                         findings_cell(e.findings.as_deref()),
@@ -410,7 +498,14 @@ fn summarize(args: &Args, path: &Path, entries: &[Entry], ran: &Ran) -> anyhow::
                 })
                 .collect();
             table::print_table(
-                &["PROFILE", "OUTCOME", "TARGET UID", "FINDINGS", "TIME"],
+                &[
+                    "PROFILE",
+                    "PROJECTS",
+                    "OUTCOME",
+                    "TARGET UID",
+                    "FINDINGS",
+                    "TIME",
+                ],
                 &rows,
             )?;
         }
@@ -465,7 +560,16 @@ fn entry_json(e: &Entry) -> Value {
         "state": e.state.name(), "outcome": e.outcome, "sentAs": e.sent_as,
         "targetUid": e.target_uid, "findings": findings, "detail": e.detail,
         "attempts": e.attempts, "timeMs": e.elapsed_ms,
+        "sourceProject": e.source_project, "targetProject": e.target_project,
     })
+}
+
+/// "prod → qa": the scopes a profile is read from and written to (`-` in an old journal).
+fn projects_cell(e: &Entry) -> String {
+    match (&e.source_project, &e.target_project) {
+        (Some(from), Some(to)) => format!("{from} → {to}"),
+        _ => "-".into(),
+    }
 }
 
 /// "2 (1 error)" from the journal's findings JSON.
@@ -500,6 +604,19 @@ fn retry_command(args: &Args, path: &Path) -> String {
         "--resume".to_string(),
         format!("--journal {}", quote(&path.display().to_string())),
     ];
+    let p = &args.projects;
+    if let Some(from) = &p.from_project {
+        parts.push(format!("--from-project {}", quote(&from.to_string())));
+    }
+    if let Some(to) = &p.to_project {
+        parts.push(format!("--to-project {}", quote(&to.to_string())));
+    }
+    if p.all_projects {
+        parts.push("--all-projects".into());
+    }
+    for (from, to) in &p.project_map {
+        parts.push(format!("--project-map {}", quote(&format!("{from}={to}"))));
+    }
     let d = &args.deliver;
     if d.on_conflict != OnConflict::Fail {
         let text = match &d.on_conflict {
@@ -539,11 +656,13 @@ fn retry_command(args: &Args, path: &Path) -> String {
     parts.join(" ")
 }
 
-/// `--plan`: what a run would move, skip and create, asking the target only whether each name
-/// and version is free.
+/// `--plan`: what a run would move, skip and create (profiles, and with them the macros the
+/// target lacks), asking the target only whether each name and version is free and which macros
+/// it has, and exporting from the source the profiles that would be sent.
 fn plan(
     args: &Args,
     session: &Session,
+    routes: &[Route],
     selection: &Selection,
     path: &Path,
 ) -> anyhow::Result<ExitCode> {
@@ -553,58 +672,72 @@ fn plan(
     } else {
         Vec::new()
     };
-    let source = session.transport.client(&args.from)?;
-    let dest = session.transport.client(&args.to)?;
     let chosen = if done.is_empty() || !selection.names.is_empty() || selection.all {
-        let listed = session.transport.block_on(source.profiles())?;
-        selection.resolve(&listed)?
+        choose(args, session, routes, selection)?
     } else {
         Vec::new()
     };
-    let mut rows: Vec<[String; 3]> = Vec::new();
+    let mut profiles: Vec<Entry> = chosen
+        .into_iter()
+        .enumerate()
+        .map(
+            |(i, p)| match done.iter().find(|e| e.source_uid == p.source_uid) {
+                // What an earlier run did with it.
+                Some(e) => e.clone(),
+                None => Entry {
+                    seq: i as i64,
+                    source_uid: p.source_uid,
+                    name: p.name,
+                    version: p.version,
+                    state: State::Planned,
+                    sent_as: None,
+                    target_uid: None,
+                    outcome: None,
+                    detail: None,
+                    findings: None,
+                    attempts: 0,
+                    elapsed_ms: 0,
+                    source_project: Some(p.source_project),
+                    target_project: Some(p.target_project),
+                },
+            },
+        )
+        .collect();
+    for e in &done {
+        if !profiles.iter().any(|p| p.source_uid == e.source_uid) {
+            profiles.push(e.clone());
+        }
+    }
+    let mut rows: Vec<[String; 4]> = Vec::new();
     let mut creates = 0;
+    // Per target key and macro: the target scope and the profiles that use it.
+    let mut used: BTreeMap<(String, String), (String, usize)> = BTreeMap::new();
     let on_conflict = &args.deliver.on_conflict;
-    let profiles = chosen
-        .iter()
-        .map(|p| (p.uid.clone(), p.name.clone(), p.version.clone()))
-        .chain(
-            done.iter()
-                .filter(|e| !chosen.iter().any(|p| p.uid == e.source_uid))
-                .map(|e| (e.source_uid.clone(), e.name.clone(), e.version.clone())),
-        );
-    for (uid, name, version) in profiles {
-        let label = format!("{name}@{version}");
-        if let Some(e) = done
-            .iter()
-            .find(|e| e.source_uid == uid && e.state.is_done())
-        {
-            rows.push([
-                label,
-                "done".into(),
-                format!(
-                    "{} in an earlier run (journal)",
-                    e.outcome.as_deref().unwrap_or("done")
-                ),
-            ]);
+    for e in &profiles {
+        let (label, projects) = (e.label(), projects_cell(e));
+        if e.state.is_done() {
+            let detail = format!(
+                "{} in an earlier run (journal)",
+                e.outcome.as_deref().unwrap_or("done")
+            );
+            rows.push([label, projects, "done".into(), detail]);
             continue;
         }
+        let route = bulk::route_of(routes, e)?;
+        let dest = session.transport.client(&route.to_key)?;
         let free = session
             .transport
-            .block_on(target::name_free(dest, &name, &version))?;
+            .block_on(target::name_free(&dest, &e.name, &e.version))?;
+        let to = &route.to_key;
         let (action, detail) = if free {
-            creates += 1;
-            ("create", format!("new in {}", args.to))
+            ("create", format!("new in {to}"))
         } else {
             match on_conflict {
                 OnConflict::Skip => ("skip", "taken in the target (--on-conflict skip)".into()),
                 OnConflict::BumpPatch | OnConflict::BumpMinor => {
-                    creates += 1;
                     ("create", "taken: imported under the next free version".into())
                 }
-                OnConflict::Rename(new) => {
-                    creates += 1;
-                    ("create", format!("taken: imported as {new}"))
-                }
+                OnConflict::Rename(new) => ("create", format!("taken: imported as {new}")),
                 OnConflict::Fail => (
                     "check",
                     "taken: nothing to do if the same profile is there, else it fails (--on-conflict)"
@@ -612,21 +745,73 @@ fn plan(
                 ),
             }
         };
-        rows.push([label, action.into(), detail]);
+        if action == "create" {
+            creates += 1;
+        }
+        if action != "skip" {
+            let source = session.transport.client(&route.from_key)?;
+            let document = session
+                .transport
+                .block_on(target::export(&source, &e.source_uid))?;
+            for name in transfer::macro_names(&document)? {
+                used.entry((to.clone(), name))
+                    .or_insert_with(|| (route.to.to_string(), 0))
+                    .1 += 1;
+            }
+        }
+        rows.push([label, projects, action.into(), detail]);
+    }
+    // The macros the profiles use that their target scope lacks.
+    let mut defined: BTreeMap<&str, std::collections::BTreeSet<String>> = BTreeMap::new();
+    let mut macros = 0;
+    for ((to, name), (place, count)) in &used {
+        if !defined.contains_key(to.as_str()) {
+            let client = session.transport.client(to)?;
+            let names = session.transport.block_on(target::macros(&client))?;
+            defined.insert(to, names.into_iter().map(|(n, _)| n).collect());
+        }
+        if defined[to.as_str()].contains(name) {
+            continue;
+        }
+        macros += 1;
+        let (action, detail) = if args.deliver.create_macros {
+            (
+                "create",
+                format!("in {to}, once, with the first of {count} profile(s) that use it"),
+            )
+        } else {
+            (
+                "missing",
+                format!("{count} profile(s) use it; add --create-macros, or define it in {to}"),
+            )
+        };
+        rows.push([
+            format!("macro {name}"),
+            place.clone(),
+            action.into(),
+            detail,
+        ]);
     }
     match args.deliver.output {
         Output::Json => {
             let all: Vec<Value> = rows
                 .iter()
-                .map(|[p, a, d]| json!({"profile": p, "action": a, "detail": d}))
+                .map(|[p, projects, a, d]| match p.strip_prefix("macro ") {
+                    Some(name) => {
+                        json!({"macro": name, "project": projects, "action": a, "detail": d})
+                    }
+                    None => json!({"profile": p, "projects": projects, "action": a, "detail": d}),
+                })
                 .collect();
             table::print_stdout(&(serde_json::to_string_pretty(&all)? + "\n"))?;
         }
-        Output::Table => table::print_table(&["PROFILE", "ACTION", "DETAIL"], &rows)?,
+        Output::Table => {
+            table::print_table(&["PROFILE", "PROJECTS", "ACTION", "DETAIL"], &rows)?;
+        }
     }
     say(&format!(
-        "plan      {} profile(s) {} → {}: {creates} to create; nothing was changed",
-        rows.len(),
+        "plan      {} profile(s) {} → {}: {creates} to create, {macros} macro(s) the target lacks; nothing was changed",
+        profiles.len(),
         args.from,
         args.to
     ));

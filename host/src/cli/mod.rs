@@ -32,6 +32,7 @@ pub mod plugin_test;
 pub mod policy;
 pub mod profiles;
 pub mod progress;
+pub mod projects;
 pub mod sandbox;
 pub mod session;
 pub mod table;

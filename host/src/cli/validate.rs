@@ -65,7 +65,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         None,
         &say,
     )?;
-    let findings = pipeline.validate(&document, &[]);
+    let findings = pipeline.validate(&args.env, &document, &[]);
     super::findings::print(&findings, args.output)?;
     Ok(if has_errors(&findings) {
         super::exit::code(super::exit::VALIDATION_FAILED)

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ClientError, ErrorCode, api_error};
 use super::key::ApiKey;
-use super::limiter::{Limiter, RateLimits};
+use super::limiter::{ClassCount, Limiter, RateLimits};
 use super::models::{ProfileItem, ProfileSummary, Project, ProjectItem, UserInfo};
 use super::retry::{RetryPolicy, parse_retry_after};
 
@@ -163,9 +163,9 @@ impl Client {
         })
     }
 
-    /// Requests this environment was sent so far, retries included: (general, cluster profiles).
-    pub fn requests_sent(&self) -> (u64, u64) {
-        self.limiter.sent()
+    /// What this environment's rate-limit classes saw so far: (general, cluster profiles).
+    pub fn requests_sent(&self) -> (ClassCount, ClassCount) {
+        self.limiter.counts()
     }
 
     /// The same client under other rate limits (a limiter of its own, shared by its clones).

@@ -23,8 +23,21 @@ pub use ferry_sandbox::{Bucket, RateLimits};
 pub struct Limiter {
     general: Mutex<Class>,
     profiles: Mutex<Class>,
-    /// Requests sent so far (retries included): general, profiles.
+    /// Per class (general, profiles): requests sent so far (retries included), 429s answered,
+    /// and microseconds the class's schedule was pushed back by their `Retry-After`.
     sent: [AtomicU64; 2],
+    throttled: [AtomicU64; 2],
+    held_us: [AtomicU64; 2],
+}
+
+/// What one class of an environment saw: how a run's time splits (`ferry migrate`'s summary).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ClassCount {
+    pub sent: u64,
+    /// Answers of 429.
+    pub throttled: u64,
+    /// How far their `Retry-After` pushed back the class's schedule, in seconds.
+    pub held: f64,
 }
 
 /// The share of the allowed rate ferry uses: requests that leave evenly spaced can still arrive
@@ -74,9 +87,14 @@ impl Class {
         start - now
     }
 
-    /// Nothing starts before `until`, and no burst right after it.
-    fn hold(&mut self, until: Instant) {
+    /// Nothing starts before `until`, and no burst right after it. Returns how far that pushed
+    /// back the earliest start of the class's next request.
+    fn hold(&mut self, until: Instant, now: Instant) -> Duration {
+        let earliest =
+            |next: Instant, tolerance| next.checked_sub(tolerance).unwrap_or(now).max(now);
+        let before = earliest(self.next, self.tolerance);
         self.next = self.next.max(until + self.tolerance);
+        earliest(self.next, self.tolerance) - before
     }
 }
 
@@ -86,16 +104,20 @@ impl Limiter {
         Limiter {
             general: Mutex::new(Class::new(limits.map(|l| l.general))),
             profiles: Mutex::new(Class::new(limits.map(|l| l.profiles))),
-            sent: [AtomicU64::new(0), AtomicU64::new(0)],
+            sent: Default::default(),
+            throttled: Default::default(),
+            held_us: Default::default(),
         }
     }
 
-    /// Requests sent so far, retries included: (general, cluster profiles).
-    pub fn sent(&self) -> (u64, u64) {
-        (
-            self.sent[0].load(Ordering::Relaxed),
-            self.sent[1].load(Ordering::Relaxed),
-        )
+    /// What each class saw so far: (general, cluster profiles).
+    pub fn counts(&self) -> (ClassCount, ClassCount) {
+        let class = |i: usize| ClassCount {
+            sent: self.sent[i].load(Ordering::Relaxed),
+            throttled: self.throttled[i].load(Ordering::Relaxed),
+            held: self.held_us[i].load(Ordering::Relaxed) as f64 / 1e6,
+        };
+        (class(0), class(1))
     }
 
     fn class(&self, path: &str) -> std::sync::MutexGuard<'_, Class> {
@@ -122,7 +144,11 @@ impl Limiter {
         let wait = retry_after
             .filter(|d| !d.is_zero())
             .unwrap_or(Duration::from_secs(1));
-        self.class(path).hold(Instant::now() + wait);
+        let now = Instant::now();
+        let pushed = self.class(path).hold(now + wait, now);
+        let i = usize::from(is_profiles_path(path));
+        self.throttled[i].fetch_add(1, Ordering::Relaxed);
+        self.held_us[i].fetch_add(pushed.as_micros() as u64, Ordering::Relaxed);
     }
 }
 
@@ -173,7 +199,12 @@ mod tests {
         let mut c = class(10.0, 6);
         let now = Instant::now();
         c.next = now;
-        c.hold(now + Duration::from_secs(2));
+        assert_eq!(
+            c.hold(now + Duration::from_secs(2), now),
+            Duration::from_secs(2)
+        );
+        // A second 429 within the hold pushes it back no further.
+        assert_eq!(c.hold(now + Duration::from_secs(1), now), Duration::ZERO);
         assert_eq!(c.reserve(now), Duration::from_secs(2));
         assert_eq!(c.reserve(now), Duration::from_secs(2) + c.interval);
     }

@@ -4,14 +4,17 @@
 //! has left. Which requests a plugin may make is checked before (`runtime::palette_access`).
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use super::Client;
+use super::{Client, Scope};
 use crate::runtime::PaletteTransport;
 use crate::runtime::bindings::palette_api::{Request, Response};
 
 pub struct ClientTransport {
-    clients: BTreeMap<String, Client>,
+    /// By key: an environment's name, or `ENV/PROJECT` for the same environment in a project
+    /// other than its stored one ([`ClientTransport::add_scope`]).
+    clients: RwLock<BTreeMap<String, Arc<Client>>>,
     // One runtime for the transport's life: the client's pooled connections live on it. Threads
     // of their own drive it, so a bulk run's workers can each block on a request at once.
     runtime: tokio::runtime::Runtime,
@@ -25,14 +28,33 @@ impl ClientTransport {
             .thread_name("ferry-io")
             .enable_all()
             .build()?;
-        Ok(ClientTransport { clients, runtime })
+        let clients = clients.into_iter().map(|(k, c)| (k, Arc::new(c))).collect();
+        Ok(ClientTransport {
+            clients: RwLock::new(clients),
+            runtime,
+        })
     }
 
-    /// The client of environment `env`, for the host's own calls.
-    pub fn client(&self, env: &str) -> anyhow::Result<&Client> {
-        self.clients
+    /// The client of environment `env` (or key `ENV/PROJECT`), for the host's own calls.
+    pub fn client(&self, env: &str) -> anyhow::Result<Arc<Client>> {
+        self.read()
             .get(env)
+            .cloned()
             .ok_or_else(|| anyhow::anyhow!("environment '{env}' is not part of this run"))
+    }
+
+    /// Makes environment `env` reachable at `scope` under `key`, for the host and the plugins
+    /// alike. The new client shares the environment's connections and rate limiter: one
+    /// environment, whatever the number of projects a run works in.
+    pub fn add_scope(&self, env: &str, key: &str, scope: Scope) -> anyhow::Result<()> {
+        let client = self.client(env)?.with_scope(scope);
+        let mut clients = self.clients.write().unwrap_or_else(|p| p.into_inner());
+        clients.entry(key.to_string()).or_insert(Arc::new(client));
+        Ok(())
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<Client>>> {
+        self.clients.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Runs one of the host's own calls to completion on the transport's runtime.
@@ -43,8 +65,9 @@ impl ClientTransport {
 
 impl PaletteTransport for ClientTransport {
     fn send(&self, env: &str, request: &Request, time_left: Duration) -> Result<Response, String> {
-        let client = self.clients.get(env).ok_or_else(|| {
-            let known: Vec<&str> = self.clients.keys().map(String::as_str).collect();
+        let found = self.read().get(env).cloned();
+        let client = found.ok_or_else(|| {
+            let known: Vec<String> = self.read().keys().cloned().collect();
             format!(
                 "environment '{env}' is not part of this run (it has: {})",
                 known.join(", ")

@@ -160,12 +160,18 @@ impl Pipeline {
         self.plugins.get(&step).map(Vec::as_slice).unwrap_or(&[])
     }
 
-    fn context(&self, step: Step) -> types::Context {
+    /// The context of a call; `source`/`target` name the environment (or `ENV/PROJECT`) this
+    /// call works on, over the run's, since one run may read or write several projects.
+    fn context(&self, step: Step, source: Option<&str>, target: Option<&str>) -> types::Context {
         types::Context {
             run_id: self.run_id.clone(),
             step: step.name().to_string(),
-            source_env: self.settings.source_env.clone(),
-            target_env: self.settings.target_env.clone(),
+            source_env: source
+                .map(str::to_string)
+                .or_else(|| self.settings.source_env.clone()),
+            target_env: target
+                .map(str::to_string)
+                .or_else(|| self.settings.target_env.clone()),
             dry_run: self.settings.dry_run,
         }
     }
@@ -178,9 +184,11 @@ impl Pipeline {
     }
 
     pub fn export(&self, env: &str, profile: &types::ProfileRef) -> anyhow::Result<Exported> {
-        let out = self
-            .only(Step::Export)?
-            .export(&self.context(Step::Export), env, profile)?;
+        let out = self.only(Step::Export)?.export(
+            &self.context(Step::Export, Some(env), None),
+            env,
+            profile,
+        )?;
         Ok(Exported {
             document: out.document,
             packs: out.packs,
@@ -189,7 +197,7 @@ impl Pipeline {
 
     /// Every mask plugin in order, each on what the one before left.
     pub fn mask(&self, document: String, packs: &[PackMeta]) -> anyhow::Result<Masked> {
-        let cx = self.context(Step::Mask);
+        let cx = self.context(Step::Mask, None, None);
         let mut masked = Masked {
             document,
             values: Vec::new(),
@@ -208,9 +216,10 @@ impl Pipeline {
         Ok(masked)
     }
 
-    /// Every validate plugin's findings; a plugin that fails is an error finding of its own.
-    pub fn validate(&self, document: &str, packs: &[PackMeta]) -> Vec<Reported> {
-        let cx = self.context(Step::Validate);
+    /// Every validate plugin's findings against the target `env`; a plugin that fails is an
+    /// error finding of its own.
+    pub fn validate(&self, env: &str, document: &str, packs: &[PackMeta]) -> Vec<Reported> {
+        let cx = self.context(Step::Validate, None, Some(env));
         let mut out = Vec::new();
         for plugin in self.step(Step::Validate) {
             match plugin.validate(&cx, document, packs) {
@@ -235,9 +244,10 @@ impl Pipeline {
         out
     }
 
-    /// The approve plugins in order; the first that does not approve decides.
-    pub fn approve(&self, document: &str, findings: &[Reported]) -> Verdict {
-        let cx = self.context(Step::Approve);
+    /// The approve plugins in order, for an import into `env`; the first that does not approve
+    /// decides.
+    pub fn approve(&self, env: &str, document: &str, findings: &[Reported]) -> Verdict {
+        let cx = self.context(Step::Approve, None, Some(env));
         let findings: Vec<Finding> = findings.iter().map(|r| r.finding.clone()).collect();
         for plugin in self.step(Step::Approve) {
             let id = plugin.id().to_string();
@@ -256,9 +266,11 @@ impl Pipeline {
         if self.settings.dry_run {
             anyhow::bail!("a dry run imports nothing");
         }
-        let out = self
-            .only(Step::Import)?
-            .import(&self.context(Step::Import), env, document)?;
+        let out = self.only(Step::Import)?.import(
+            &self.context(Step::Import, None, Some(env)),
+            env,
+            document,
+        )?;
         Ok(out.uid)
     }
 }

@@ -3,9 +3,13 @@
 //! host's own decisions (conflicts, read-back, `--create-macros`), so they do not go through a
 //! plugin's grants.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::palette::transport::ClientTransport;
 use crate::palette::{Client, ClientError, Scope};
 
 /// A registry of an environment, as `GET /v1/registries/metadata` lists it.
@@ -122,4 +126,75 @@ pub async fn create_macros(
     let body = json!({ "macros": items }).to_string();
     client.send_checked("POST", &path, &[], Some(body)).await?;
     Ok(place.to_string())
+}
+
+/// The macros a run knows its targets to have: each target's list read once, each macro created
+/// once, whatever the number of deliveries (a bulk run's workers) that share it. Keyed by
+/// transport key (an environment, or `ENV/PROJECT`).
+#[derive(Debug, Default)]
+pub struct MacroBook {
+    known: Mutex<BTreeMap<String, BTreeSet<String>>>,
+}
+
+impl MacroBook {
+    /// The names of the macros defined in `env`.
+    pub fn defined(
+        &self,
+        transport: &ClientTransport,
+        env: &str,
+    ) -> anyhow::Result<BTreeSet<String>> {
+        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(Self::read(&mut known, transport, env)?.clone())
+    }
+
+    /// Creates those of `create` that `env` still lacks (another delivery may have created some
+    /// since it was asked): the names created, and where (as [`create_macros`] says).
+    pub fn create(
+        &self,
+        transport: &ClientTransport,
+        env: &str,
+        create: &[(String, String)],
+    ) -> anyhow::Result<(Vec<String>, String)> {
+        // Held across the request: two deliveries never create the same macro.
+        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        let defined = Self::read(&mut known, transport, env)?;
+        let missing: Vec<(String, String)> = create
+            .iter()
+            .filter(|(name, _)| !defined.contains(name))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return Ok((Vec::new(), String::new()));
+        }
+        let client = transport.client(env)?;
+        let place = match transport.block_on(create_macros(&client, &missing)) {
+            Ok(place) => place,
+            Err(err) => {
+                // It may have landed: read the list again before the next try.
+                known.remove(env);
+                return Err(err.into());
+            }
+        };
+        let names: Vec<String> = missing.into_iter().map(|(n, _)| n).collect();
+        if let Some(defined) = known.get_mut(env) {
+            defined.extend(names.iter().cloned());
+        }
+        Ok((names, place))
+    }
+
+    fn read<'a>(
+        known: &'a mut BTreeMap<String, BTreeSet<String>>,
+        transport: &ClientTransport,
+        env: &str,
+    ) -> anyhow::Result<&'a BTreeSet<String>> {
+        if !known.contains_key(env) {
+            let client = transport.client(env)?;
+            let defined = transport.block_on(macros(&client))?;
+            known.insert(
+                env.to_string(),
+                defined.into_iter().map(|(n, _)| n).collect(),
+            );
+        }
+        Ok(&known[env])
+    }
 }

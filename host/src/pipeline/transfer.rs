@@ -96,7 +96,7 @@ pub fn extract(
         Vec::new()
     } else {
         let client = transport.client(env)?;
-        let defined = transport.block_on(target::macros(client))?;
+        let defined = transport.block_on(target::macros(&client))?;
         defined
             .into_iter()
             .filter(|(n, _)| used.contains(n))
@@ -160,6 +160,8 @@ pub struct DeliverOptions {
     /// The target's registries when the caller has read them already (a bulk run reads them
     /// once); else each delivery reads them.
     pub registries: Option<Vec<target::Registry>>,
+    /// The target's macros as the run knows them, shared by its deliveries (`--create-macros`).
+    pub macros: std::sync::Arc<target::MacroBook>,
 }
 
 /// How a delivery ended.
@@ -219,7 +221,7 @@ pub fn map_registries(
     let registries = match known {
         Some(known) => known,
         None => {
-            read = transport.block_on(target::registries(transport.client(env)?))?;
+            read = transport.block_on(target::registries(&*transport.client(env)?))?;
             &read[..]
         }
     };
@@ -323,7 +325,7 @@ pub fn deliver(
     // Name and version: an identical profile already there is success; otherwise as asked.
     let (mut name, mut version) = edit::name_version(&doc)?;
     if let OnConflict::Rename(new) = &opts.on_conflict
-        && !transport.block_on(target::name_free(client, &name, &version))?
+        && !transport.block_on(target::name_free(&client, &name, &version))?
     {
         doc = edit::rename(&doc, Some(new), None)?;
         say(&format!(
@@ -336,9 +338,9 @@ pub fn deliver(
         .map(|f| (f.pointer.clone(), f.key.clone()))
         .collect();
     let places = compare::secret_places(&doc, &secret_places).map_err(anyhow::Error::msg)?;
-    if !transport.block_on(target::name_free(client, &name, &version))? {
-        if let Some(uid) = transport.block_on(target::find_profile(client, &name, &version))? {
-            let there = transport.block_on(target::export(client, &uid))?;
+    if !transport.block_on(target::name_free(&client, &name, &version))? {
+        if let Some(uid) = transport.block_on(target::find_profile(&client, &name, &version))? {
+            let there = transport.block_on(target::export(&client, &uid))?;
             if verify::compare(&doc, &there, &places).is_ok_and(|v| v.ok()) {
                 let label = format!("{name}@{version}");
                 say(&format!(
@@ -357,7 +359,7 @@ pub fn deliver(
                 let taken = version.clone();
                 loop {
                     version = edit::bump(&version, opts.on_conflict == OnConflict::BumpMinor)?;
-                    if transport.block_on(target::name_free(client, &name, &version))? {
+                    if transport.block_on(target::name_free(&client, &name, &version))? {
                         break;
                     }
                 }
@@ -376,17 +378,13 @@ pub fn deliver(
     // once validation and approval have passed, so a refused import leaves nothing behind.
     let used = macro_names(&doc)?;
     let create = if opts.create_macros && !used.is_empty() {
-        let defined: BTreeSet<String> = transport
-            .block_on(target::macros(client))?
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
+        let defined = opts.macros.defined(transport, env)?;
         macros_to_create(&used, &defined, macros, &opts.macro_values)?
     } else {
         Vec::new()
     };
 
-    let mut findings = pipeline.validate(&doc, &[]);
+    let mut findings = pipeline.validate(env, &doc, &[]);
     if opts.allow_masked {
         for r in &mut findings {
             if r.finding.code == "value-masked" {
@@ -414,7 +412,7 @@ pub fn deliver(
         return Ok((Outcome::Invalid, findings));
     }
     progress.validated()?;
-    match pipeline.approve(&doc, &findings) {
+    match pipeline.approve(env, &doc, &findings) {
         Verdict::Approved => {
             let approvers = pipeline.plugin_ids(crate::runtime::manifest::Step::Approve);
             if !approvers.is_empty() {
@@ -450,11 +448,14 @@ pub fn deliver(
                 names.join(", ")
             ));
         } else {
-            let place = transport.block_on(target::create_macros(client, &create))?;
-            say(&format!(
-                "macros    created {} in {env} ({place} scope)",
-                names.join(", ")
-            ));
+            // Those another delivery of the run created meanwhile are not created again.
+            let (created, place) = opts.macros.create(transport, env, &create)?;
+            if !created.is_empty() {
+                say(&format!(
+                    "macros    created {} in {env} ({place} scope)",
+                    created.join(", ")
+                ));
+            }
         }
     }
     if opts.dry_run {
@@ -472,7 +473,7 @@ pub fn deliver(
         .with_context(|| format!("importing {label} into {env}"))?;
     progress.imported(&uid)?;
     say(&format!("import    {label} into {env}: uid {uid}"));
-    let back = transport.block_on(target::export(client, &uid))?;
+    let back = transport.block_on(target::export(&client, &uid))?;
     let verification = verify::compare(&doc, &back, &places).map_err(anyhow::Error::msg)?;
     if verification.ok() {
         say(&format!("verify    {}", verification.summary()));
