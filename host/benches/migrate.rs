@@ -150,9 +150,10 @@ fn memory_run(dir: &Path, home: &Path, bytes: usize, pooling: &str) -> MemoryRun
     let target = Sandbox::start(&dir.join("dst"), "off");
     login(home, "src", &source);
     login(home, "dst", &target);
-    let run = measure(
+    let run = measure_with(
         home,
         &["migrate", "--from", "src", "--to", "dst", "big@1.0.0"],
+        &[("FERRY_POOLING", pooling)],
     );
     MemoryRun {
         ok: run.ok,
