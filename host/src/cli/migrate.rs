@@ -144,8 +144,12 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let (started, counted) = (std::time::Instant::now(), crate::timing::snapshot());
     let mut worst = super::exit::success();
     // Each `--set` fills the profiles that have its place; one that fills none is a mistake.
-    let mut unused: Vec<Option<anyhow::Error>> = sets.values.iter().map(|_| None).collect();
-    let mut used = vec![false; sets.values.len()];
+    // Per `--set`: `None` once it filled something, else why it filled nothing (so far).
+    let mut unused: Vec<Option<anyhow::Error>> = sets
+        .values
+        .iter()
+        .map(|_| Some(anyhow::anyhow!("no profile was read")))
+        .collect();
     for wanted in &args.profiles {
         say(&format!("── {wanted}: {from} → {to}"));
         let extracted = transfer::extract(
@@ -160,10 +164,11 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         for (i, found) in each.into_iter().enumerate() {
             match found {
                 Ok(found) => {
-                    used[i] = true;
+                    unused[i] = None;
                     fills.extend(found);
                 }
-                Err(why) => unused[i] = Some(why),
+                Err(why) if unused[i].is_some() => unused[i] = Some(why),
+                Err(_) => {}
             }
         }
         let carried = transfer::Carried {
@@ -188,11 +193,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         let spent = crate::timing::snapshot().since(&counted);
         say(&format!("time      {}", spent.split(started.elapsed())));
     }
-    if let Some(why) = used
-        .iter()
-        .zip(unused)
-        .find_map(|(used, why)| if *used { None } else { why })
-    {
+    if let Some(why) = unused.into_iter().flatten().next() {
         return Err(why.context("a --set filled nothing in any of the profiles"));
     }
     Ok(worst)

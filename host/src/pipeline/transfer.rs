@@ -383,6 +383,7 @@ pub fn deliver(
     } else {
         Vec::new()
     };
+    let creating: Vec<&str> = create.iter().map(|(n, _)| n.as_str()).collect();
 
     let mut findings = pipeline.validate(env, &doc, &[]);
     if opts.allow_masked {
@@ -430,22 +431,20 @@ pub fn deliver(
         }
     }
     if let Some(confirm) = opts.confirm.filter(|_| !opts.dry_run) {
-        let macros = if create.is_empty() {
+        let macros = if creating.is_empty() {
             String::new()
         } else {
-            let names: Vec<&str> = create.iter().map(|(n, _)| n.as_str()).collect();
-            format!(" and create macro(s) {}", names.join(", "))
+            format!(" and create macro(s) {}", creating.join(", "))
         };
         if !confirm(&format!("import {label} into {env}{macros}?")) {
             return Ok((Outcome::Declined { label }, findings));
         }
     }
     if !create.is_empty() {
-        let names: Vec<&str> = create.iter().map(|(n, _)| n.as_str()).collect();
         if opts.dry_run {
             say(&format!(
                 "macros    would create {} in {env}",
-                names.join(", ")
+                creating.join(", ")
             ));
         } else {
             // Those another delivery of the run created meanwhile are not created again.
