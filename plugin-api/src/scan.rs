@@ -119,10 +119,11 @@ pub fn scan(document: &str, allow: &AllowList) -> Result<Scan, String> {
     let mut allowed = Vec::new();
     let mut edits = Vec::new();
     for field in fields(document)? {
+        let literal = field.literal(document)?;
         let hits = match &field.place {
-            Place::Yaml { manifest } => scan_yaml(&field.literal.text, *manifest)
+            Place::Yaml { manifest } => scan_yaml(&literal.text, *manifest)
                 .map_err(|e| format!("{}: {e}", field.pointer))?,
-            Place::Variable { name } => scan_variable(name, &field.literal.text),
+            Place::Variable { name } => scan_variable(name, &literal.text),
         };
         let mut field_edits = Vec::new();
         for hit in hits {
@@ -138,11 +139,11 @@ pub fn scan(document: &str, allow: &AllowList) -> Result<Scan, String> {
             masked.push(MaskedValue {
                 pointer: field.pointer.clone(),
                 key: hit.key,
-                value: field.literal.text[hit.range].to_string(),
+                value: literal.text[hit.range].to_string(),
                 rule: hit.rule,
             });
         }
-        edits.extend(field.literal.edits(document, field_edits));
+        edits.extend(literal.edits(document, field_edits));
     }
     let document = (!edits.is_empty()).then(|| values::replace(document, edits));
     Ok(Scan {
@@ -171,7 +172,8 @@ pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String>
         if mine.is_empty() {
             continue;
         }
-        let text = &field.literal.text;
+        let literal = field.literal(document)?;
+        let text = &literal.text;
         let mut field_edits = Vec::new();
         // A scalar may hold several masked URL passwords: the n-th value for a key goes in place
         // of the n-th placeholder in it, as `scan` listed them left to right.
@@ -204,7 +206,7 @@ pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String>
             *nth += 1;
             field_edits.push((range, m.value.clone()));
         }
-        edits.extend(field.literal.edits(document, field_edits));
+        edits.extend(literal.edits(document, field_edits));
     }
     Ok(values::replace(document, edits))
 }
@@ -217,36 +219,45 @@ enum Place {
     Variable { name: String },
 }
 
-/// One string of the document that may hold secrets.
-struct Field {
+/// One string of the document that may hold secrets. Decoded only while it is worked on
+/// ([`Field::literal`]): a profile's manifests can run to megabytes, and a plugin's memory is its
+/// peak.
+struct Field<'a> {
     pointer: String,
-    literal: Literal,
+    raw: &'a RawValue,
     place: Place,
 }
 
-fn fields(document: &str) -> Result<Vec<Field>, String> {
+impl Field<'_> {
+    fn literal(&self, document: &str) -> Result<Literal, String> {
+        Literal::of(document, self.raw)
+            .map_err(|e| format!("{}: {e}", self.pointer))?
+            .ok_or_else(|| format!("{}: not a string", self.pointer))
+    }
+}
+
+/// The document's strings that may hold secrets (those that are JSON strings), in document order.
+fn fields<'a>(document: &'a str) -> Result<Vec<Field<'a>>, String> {
     let skim = Skim::parse(document)?;
     let mut out = Vec::new();
-    let mut add = |pointer: String, raw: Option<&RawValue>, place: Place| -> Result<(), String> {
-        let Some(raw) = raw else { return Ok(()) };
-        if let Some(literal) = Literal::of(document, raw).map_err(|e| format!("{pointer}: {e}"))? {
+    let mut add = |pointer: String, raw: Option<&'a RawValue>, place: Place| {
+        if let Some(raw) = raw.filter(|r| r.get().starts_with('"')) {
             out.push(Field {
                 pointer,
-                literal,
+                raw,
                 place,
             });
         }
-        Ok(())
     };
     for (p, pack) in skim.packs().iter().enumerate() {
         add(
             pack_pointer(p, "values"),
             pack.values,
             Place::Yaml { manifest: false },
-        )?;
+        );
         for (m, manifest) in pack.manifests.iter().flatten().enumerate() {
             let pointer = format!("{}/{m}/content", pack_pointer(p, "manifests"));
-            add(pointer, manifest.content, Place::Yaml { manifest: true })?;
+            add(pointer, manifest.content, Place::Yaml { manifest: true });
         }
     }
     for (v, var) in skim.variables()?.iter().enumerate() {
@@ -257,7 +268,7 @@ fn fields(document: &str) -> Result<Vec<Field>, String> {
             variable_pointer(v, "defaultValue"),
             var.default_value,
             place,
-        )?;
+        );
     }
     Ok(out)
 }

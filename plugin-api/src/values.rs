@@ -254,7 +254,12 @@ pub fn find<'a>(scalars: &'a [Scalar], pattern: &str) -> impl Iterator<Item = &'
 /// Replaces byte ranges of `text`; `edits` must not overlap.
 pub fn replace(text: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
     edits.sort_by_key(|(r, _)| r.start);
-    let mut out = String::with_capacity(text.len());
+    // Sized once: a document can be megabytes, and doubling on the last push would double it.
+    let grows: usize = edits
+        .iter()
+        .map(|(r, new)| new.len().saturating_sub(r.len()))
+        .sum();
+    let mut out = String::with_capacity(text.len() + grows);
     let mut at = 0;
     for (range, new) in edits {
         out.push_str(&text[at..range.start]);

@@ -37,4 +37,3 @@ impl masker::Guest for SecretScan {
 }
 
 export_masker!(SecretScan);
-ferry_plugin_api::single_call_allocator!();
