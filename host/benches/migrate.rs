@@ -4,7 +4,7 @@
 //! validate, import, read back) for profiles of 1, 5 and 10 MB against a small one (aim: under 5x
 //! the document).
 //!
-//! Run: `cargo bench -p ferry --bench migrate` (release profile). Both sandboxes are `ferry sandbox
+//! Run: `cargo bench -p ferry --bench migrate [-- time|start|memory]` (release profile). Both sandboxes are `ferry sandbox
 //! serve` processes, so their memory is not counted; the time split comes from `ferry -v migrate`'s
 //! own report (process-wide counters, `host/src/timing.rs`); everything a process pays besides
 //! (start, unlocking credentials, loading the plugins from ferry's cache) is in "the rest".
@@ -39,51 +39,111 @@ fn main() {
         "--create-macros",
     ];
 
-    println!(
-        "--- one profile, sandbox to sandbox over loopback (median of {ROUNDS} rounds, a fresh target each)"
-    );
-    for (label, profile, extra, limits) in [
-        (
-            "ML Ops 1.0.0 (66 KB, 3 packs), no rate limit",
-            "ML Ops@1.0.0",
-            &[][..],
-            "off",
-        ),
-        (
-            "web-stack 1.2.0 (secrets), no rate limit",
-            "web-stack@1.2.0",
-            &sets[..],
-            "off",
-        ),
-        (
-            "ML Ops 1.0.0, Palette's rate limits",
-            "ML Ops@1.0.0",
-            &[][..],
-            "on",
-        ),
-    ] {
-        let mut runs = Vec::new();
-        for round in 0..=ROUNDS {
-            let target = Sandbox::start(
-                &work
-                    .path()
-                    .join(format!("dst-{label}-{round}").replace(' ', "_")),
-                limits,
-            );
-            login(&home, "dst", &target);
-            let mut args = vec!["-v", "migrate", "--from", "src", "--to", "dst", profile];
-            args.extend(extra);
-            let run = measure(&home, &args);
-            assert!(run.ok, "migrate failed:\n{}", run.stderr);
-            if round > 0 {
-                // Round 0 warms ferry's compiled-plugin cache.
-                runs.push(run);
+    if runs("time") {
+        println!(
+            "--- one profile, sandbox to sandbox over loopback (median of {ROUNDS} rounds, a fresh target each)"
+        );
+        for (label, profile, extra, limits) in [
+            (
+                "ML Ops 1.0.0 (66 KB, 3 packs), no rate limit",
+                "ML Ops@1.0.0",
+                &[][..],
+                "off",
+            ),
+            (
+                "web-stack 1.2.0 (secrets), no rate limit",
+                "web-stack@1.2.0",
+                &sets[..],
+                "off",
+            ),
+            (
+                "ML Ops 1.0.0, Palette's rate limits",
+                "ML Ops@1.0.0",
+                &[][..],
+                "on",
+            ),
+        ] {
+            let mut runs = Vec::new();
+            for round in 0..=ROUNDS {
+                let target = Sandbox::start(
+                    &work
+                        .path()
+                        .join(format!("dst-{label}-{round}").replace(' ', "_")),
+                    limits,
+                );
+                login(&home, "dst", &target);
+                let mut args = vec!["-v", "migrate", "--from", "src", "--to", "dst", profile];
+                args.extend(extra);
+                let run = measure(&home, &args);
+                assert!(run.ok, "migrate failed:\n{}", run.stderr);
+                if round > 0 {
+                    // Round 0 warms ferry's compiled-plugin cache.
+                    runs.push(run);
+                }
             }
+            report_split(label, &mut runs);
         }
-        report_split(label, &mut runs);
     }
 
+    start_part(&work, &home, &runs);
     memory_parts(&work, &home, &runs);
+}
+
+/// The whole pipeline started cold (no compiled plugin in ferry's cache: what the first run after
+/// installing or upgrading ferry pays) against cached, interleaved; and `ferry validate` of the real
+/// fixture against a target, which a user runs on its own before a migration.
+fn start_part(work: &tempfile::TempDir, home: &Path, runs: &dyn Fn(&str) -> bool) {
+    if !runs("start") {
+        return;
+    }
+    println!(
+        "--- ML Ops, the whole pipeline cold (compiled plugins removed) vs cached, and `ferry validate` (median of {ROUNDS})"
+    );
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ml-ops-export.json");
+    let (mut cold, mut cached, mut validate) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        for from_cold in [true, false] {
+            if from_cold {
+                let _ = std::fs::remove_dir_all(home.join("cache").join("components"));
+            }
+            let target = Sandbox::start(
+                &work.path().join(format!("start-{round}-{from_cold}")),
+                "off",
+            );
+            login(home, "dst", &target);
+            let run = measure(
+                home,
+                &["migrate", "--from", "src", "--to", "dst", "ML Ops@1.0.0"],
+            );
+            assert!(run.ok, "migrate failed:\n{}", run.stderr);
+            if from_cold { &mut cold } else { &mut cached }.push(run.wall);
+            // Against the target it has just arrived in: every check runs, and it reports the
+            // name and version taken (exit 3).
+            let run = measure(
+                home,
+                &["validate", fixture.to_str().unwrap(), "--env", "dst"],
+            );
+            assert_eq!(run.code, Some(3), "validate:\n{}", run.stderr);
+            validate.push(run.wall);
+        }
+    }
+    let (cold, cached) = (median(&mut cold), median(&mut cached));
+    println!("migrate, cold:   {cold:?} (compiles the five built-in plugins, then caches them)");
+    println!("migrate, cached: {cached:?}");
+    println!(
+        "cold / cached:   {:.2}x",
+        cold.as_secs_f64() / cached.as_secs_f64()
+    );
+    println!(
+        "validate ml-ops-export.json (66 KB) against a sandbox: {:?} (process wall, unlock included; every check, one finding)",
+        median(&mut validate)
+    );
+}
+
+fn median(walls: &mut [Duration]) -> Duration {
+    walls.sort();
+    walls[walls.len() / 2]
 }
 
 fn memory_parts(work: &tempfile::TempDir, home: &Path, runs: &dyn Fn(&str) -> bool) {
@@ -130,6 +190,8 @@ fn memory_series(dir: &Path, home: &Path, pooling: &str) {
 
 struct Run {
     ok: bool,
+    /// The exit code (`None`: killed by a signal).
+    code: Option<i32>,
     wall: Duration,
     peak: u64,
     stderr: String,
@@ -217,11 +279,12 @@ fn measure_with(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .unwrap();
     let out = drain(child.stdout.take().unwrap());
     let err = drain(child.stderr.take().unwrap());
-    let (ok, peak) = wait(&child);
+    let (code, peak) = wait(&child);
     let wall = started.elapsed();
     let _ = out.join();
     Run {
-        ok,
+        ok: code == Some(0),
+        code,
         wall,
         peak,
         stderr: err.join().unwrap(),
@@ -236,16 +299,16 @@ fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String
     })
 }
 
-/// Waits for `child` with `wait4`, which also reports its peak RSS (`ru_maxrss`, KiB on Linux).
-fn wait(child: &Child) -> (bool, u64) {
+/// Waits for `child` with `wait4`: its exit code and its peak RSS (`ru_maxrss`, KiB on Linux).
+fn wait(child: &Child) -> (Option<i32>, u64) {
     let mut status = 0;
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let pid = child.id() as libc::pid_t;
     // SAFETY: `status` and `usage` are valid for writes; `pid` is our own unwaited child.
     let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(waited, pid, "wait4 failed");
-    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    (ok, usage.ru_maxrss as u64 * 1024)
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    (code, usage.ru_maxrss as u64 * 1024)
 }
 
 fn ferry(home: &Path) -> Command {
@@ -371,18 +434,17 @@ fn seed(sandbox: &Sandbox, docs: &[String]) {
 /// Medians of wall time and of the shares `ferry -v migrate` reports.
 fn report_split(label: &str, runs: &mut [Run]) {
     let mut walls: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
-    walls.sort();
     let parsed: Vec<Split> = runs.iter().map(|r| split_of(&r.stderr)).collect();
-    let median = |f: &dyn Fn(&Split) -> f64| {
+    let typical = |f: &dyn Fn(&Split) -> f64| {
         let mut v: Vec<f64> = parsed.iter().map(f).collect();
         v.sort_by(|a, b| a.partial_cmp(b).unwrap());
         v[v.len() / 2]
     };
-    let wall = walls[walls.len() / 2].as_secs_f64() * 1e3;
-    let migrate = median(&|p| p.0);
-    let palette = median(&|p| p.1);
-    let plugins = median(&|p| p.2);
-    let calls = median(&|p| p.3);
+    let wall = median(&mut walls).as_secs_f64() * 1e3;
+    let migrate = typical(&|p| p.0);
+    let palette = typical(&|p| p.1);
+    let plugins = typical(&|p| p.2);
+    let calls = typical(&|p| p.3);
     let rest = wall - palette - plugins;
     println!("{label}:");
     println!("  process wall {wall:.0} ms (the migration itself {migrate:.0} ms)");
