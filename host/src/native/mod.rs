@@ -95,11 +95,9 @@ pub fn api_key(
     provider: &ProviderRef,
 ) -> anyhow::Result<ApiKey> {
     let cache_key = format!("{env}\n{endpoint}\n{provider}");
-    if let Some(key) = GIVEN
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&cache_key)
-    {
+    // Held through the call: providers are asked one at a time, and each key once.
+    let mut given = GIVEN.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(key) = given.get(&cache_key) {
         return Ok(key.clone());
     }
     let policy = Policy::load(context.home, context.policy)?;
@@ -116,10 +114,7 @@ pub fn api_key(
     let path = library::locate(&settings.dir, &provider.name).map_err(refused)?;
     let loaded = library::load(&path).map_err(refused)?;
     let key = ask(loaded, env, endpoint, provider)?;
-    GIVEN
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(cache_key, key.clone());
+    given.insert(cache_key, key.clone());
     Ok(key)
 }
 
