@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod cli;
 pub mod config;
 pub mod home;
+pub mod native;
 pub mod palette;
 pub mod pipeline;
 pub mod runtime;

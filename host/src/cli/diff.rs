@@ -76,7 +76,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         .map(String::as_str)
         .chain([args.to.as_str()])
         .collect();
-    let session = Session::open(globals, &envs)?;
+    let session = Session::open(globals, args.policy.as_deref(), &envs)?;
     let pipeline = session.pipeline(
         args.policy.as_deref(),
         &[Step::Export, Step::Mask],

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use super::Globals;
 use super::table::print_table;
 use crate::config::{Credentials, Store};
+use crate::native;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -48,7 +49,12 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
             let config = store.load()?;
             let name = config.select(name.as_deref())?.0.to_owned();
             let credentials = Credentials::unlock(config, globals.passphrase())?;
-            show(&credentials, &name)
+            let home = globals.home()?;
+            let native = native::Context {
+                home: &home,
+                policy: None,
+            };
+            show(&credentials, &name, native)
         }
         Command::Remove { name } => {
             let lock = store.lock()?;
@@ -106,19 +112,32 @@ fn list(store: &Store) -> anyhow::Result<ExitCode> {
     Ok(exit::success())
 }
 
-fn show(credentials: &Credentials, name: &str) -> anyhow::Result<ExitCode> {
+fn show(
+    credentials: &Credentials,
+    name: &str,
+    native: native::Context,
+) -> anyhow::Result<ExitCode> {
     let config = credentials.config();
     let env = &config.environments[name];
-    let key = credentials.api_key(name)?;
-    let tail: String = key
-        .expose()
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    // The provider is not asked just to show a key's tail: showing must not run native code.
+    let key_line = match &env.credential_provider {
+        Some(provider) => {
+            format!("from credential provider {provider} (asked when a command needs it)")
+        }
+        None => {
+            let key = credentials.api_key(name, native)?;
+            let tail: String = key
+                .expose()
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            format!("****{tail} (encrypted at rest)")
+        }
+    };
     outln!(
         "name:      {name}{}",
         if config.current.as_deref() == Some(name) {
@@ -136,6 +155,6 @@ fn show(credentials: &Credentials, name: &str) -> anyhow::Result<ExitCode> {
     if env.insecure {
         outln!("tls:       certificate not verified (--insecure)")?;
     }
-    outln!("api key:   ****{tail} (encrypted at rest)")?;
+    outln!("api key:   {key_line}")?;
     Ok(exit::success())
 }

@@ -72,7 +72,7 @@ pub fn profile_ref(text: &str) -> ProfileRef {
 }
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
-    let session = Session::open(globals, &[&args.env])?;
+    let session = Session::open(globals, args.write.policy.as_deref(), &[&args.env])?;
     let pipeline = session.pipeline(
         args.write.policy.as_deref(),
         &[Step::Export, Step::Mask],

@@ -56,7 +56,7 @@ pub fn explain(err: ClientError, origin: Origin) -> anyhow::Error {
         ),
         (_, Some(ErrorCode::Unauthorized), Origin::Stored { env }) => Some(format!(
             "Palette rejected the API key stored for {env:?}: give it a new one with \
-             `ferry login --env {env}`"
+             `ferry login --env {env}` (if a credential provider gives it, fix the key where the provider reads it)"
         )),
         (_, Some(ErrorCode::Forbidden), _) => {
             Some("the API key may not read this: check its user's roles".into())

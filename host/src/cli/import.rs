@@ -92,7 +92,7 @@ pub struct Args {
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let (document, _) = document_file::read(&args.file)?;
     let (opts, sets) = args.deliver.options()?;
-    let session = Session::open(globals, &[&args.env])?;
+    let session = Session::open(globals, args.deliver.policy.as_deref(), &[&args.env])?;
     let pipeline = session.pipeline(
         args.deliver.policy.as_deref(),
         &[Step::Validate, Step::Approve, Step::Import],

@@ -4,6 +4,9 @@
 //! policy) first, then the key is tried against the endpoint, and only when both succeed is anything
 //! written. Without `--project` the environment works at tenant scope. Logging in again under the same
 //! name replaces the entry. The first environment stored becomes the current one.
+//!
+//! With `--credential-provider NAME[:REF]` no key is stored: the provider (native code the policy
+//! allows, docs/NATIVE.md) is asked for it now, to check it works, and by every later command.
 
 use super::exit;
 use crate::outln;
@@ -17,10 +20,11 @@ use super::Globals;
 use super::hints::{self, Origin};
 use crate::config::store::check_env_name;
 use crate::config::{Credentials, Environment, ProjectRef};
+use crate::native::{self, ProviderRef};
 use crate::palette::{self, ApiKey, Client, ClientOptions, RetryPolicy, Scope};
 
 #[derive(clap::Args)]
-#[command(group = clap::ArgGroup::new("key").required(true).args(["api_key", "api_key_stdin"]))]
+#[command(group = clap::ArgGroup::new("key").required(true).args(["api_key", "api_key_stdin", "credential_provider"]))]
 pub struct Args {
     /// The name to store the environment under (e.g. prod).
     #[arg(long = "env", value_name = "NAME")]
@@ -34,6 +38,15 @@ pub struct Args {
     /// Read the API key from standard input.
     #[arg(long)]
     pub api_key_stdin: bool,
+    /// Store no key: ask this native credential provider for it whenever one is needed
+    /// (NAME is its library's name in the directory the policy's [credential-providers] names;
+    /// REF is passed to it, e.g. a vault path). See docs/NATIVE.md.
+    #[arg(long, value_name = "NAME[:REF]")]
+    pub credential_provider: Option<String>,
+    /// Policy file that allows the credential provider (default: FERRY_POLICY, else ferry's
+    /// home policy.toml).
+    #[arg(long, value_name = "FILE", requires = "credential_provider")]
+    pub policy: Option<std::path::PathBuf>,
     /// Work in this project (its name; ferry stores its uid).
     #[arg(long, value_name = "NAME", conflicts_with = "tenant")]
     pub project: Option<String>,
@@ -60,7 +73,23 @@ impl std::fmt::Debug for Args {
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     check_env_name(&args.env)?;
-    let api_key = read_api_key(&args)?;
+    let provider = args
+        .credential_provider
+        .as_deref()
+        .map(ProviderRef::parse)
+        .transpose()?;
+    let home = globals.home()?;
+    let api_key = match &provider {
+        Some(provider) => {
+            let native = native::Context {
+                home: &home,
+                policy: args.policy.as_deref(),
+            };
+            native::api_key(native, &args.env, &args.endpoint, provider)
+                .with_context(|| format!("login to {:?} failed; nothing was stored", args.env))?
+        }
+        None => read_api_key(&args)?,
+    };
     let store = globals.store()?;
     let lock = store.lock()?;
     let mut credentials = Credentials::unlock_or_init(store.load()?, globals.passphrase())?;
@@ -76,8 +105,12 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         tenant_uid: checked.tenant_uid.clone(),
         project: checked.project.clone(),
         api_key: String::new(),
+        credential_provider: provider.clone(),
     };
-    env.api_key = credentials.seal_api_key(&api_key, &args.env, &env);
+    env.api_key = match &provider {
+        Some(_) => credentials.seal_provider_marker(&args.env, &env),
+        None => credentials.seal_api_key(&api_key, &args.env, &env),
+    };
     let config = credentials.config_mut();
     let replaced = config.environments.contains_key(&args.env);
     config.environments.insert(args.env.clone(), env);
@@ -101,7 +134,14 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     if selected {
         outln!("{:?} is now the current environment.", args.env)?;
     }
-    outln!("Stored in {} (API key encrypted).", store.path().display())?;
+    match &provider {
+        Some(provider) => outln!(
+            "Stored in {} (no API key: credential provider {} gives it when a command needs it).",
+            store.path().display(),
+            provider.name
+        )?,
+        None => outln!("Stored in {} (API key encrypted).", store.path().display())?,
+    }
     Ok(exit::success())
 }
 

@@ -129,7 +129,11 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         );
     }
     let (opts, sets) = args.deliver.options()?;
-    let session = Session::open(globals, &[&args.from, &args.to])?;
+    let session = Session::open(
+        globals,
+        args.deliver.policy.as_deref(),
+        &[&args.from, &args.to],
+    )?;
     let routes = args.projects.routes(&session, &args.from, &args.to)?;
     let Route {
         from_key: from,
@@ -216,7 +220,12 @@ fn run_bulk(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         .map(usize::from)
         .unwrap_or_else(|| limiter::default_concurrency(limits));
     let (mut opts, sets) = args.deliver.options()?;
-    let session = Session::open_limited(globals, &[&args.from, &args.to], limits)?;
+    let session = Session::open_limited(
+        globals,
+        args.deliver.policy.as_deref(),
+        &[&args.from, &args.to],
+        limits,
+    )?;
     // Every project named or implied exists, on both sides, before anything is read.
     let routes = args.projects.routes(&session, &args.from, &args.to)?;
     let path = match &args.journal {

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::Globals;
 use super::table::{self, Output};
 use crate::config::Credentials;
+use crate::native;
 use crate::palette::transport::ClientTransport;
 use crate::runtime::bindings::types;
 use crate::runtime::catalog::{self, Entry, Origin};
@@ -194,7 +195,7 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
             let input = input_of(step, document, profile, uid, env.as_deref())?;
             let transport = env
                 .as_deref()
-                .map(|e| palette_transport(e, globals))
+                .map(|e| palette_transport(e, globals, args.policy.as_deref()))
                 .transpose()?;
             let mut rt = Runtime::new(&home, policy()?)?;
             if let Some(transport) = transport {
@@ -376,11 +377,20 @@ pub fn to_host_field(f: ferry_plugin_api::types::SchemaField) -> types::SchemaFi
 }
 
 /// Plugins reach the stored environment `env` through ferry's client, with its credentials.
-fn palette_transport(env: &str, globals: &Globals) -> anyhow::Result<ClientTransport> {
+fn palette_transport(
+    env: &str,
+    globals: &Globals,
+    policy: Option<&std::path::Path>,
+) -> anyhow::Result<ClientTransport> {
     let config = globals.store()?.load()?;
     let name = config.select(Some(env))?.0.to_owned();
     let credentials = Credentials::unlock(config, globals.passphrase())?;
-    let clients = BTreeMap::from([(name, credentials.client(env)?)]);
+    let home = globals.home()?;
+    let native = native::Context {
+        home: &home,
+        policy,
+    };
+    let clients = BTreeMap::from([(name, credentials.client(env, native)?)]);
     Ok(ClientTransport::new(clients)?)
 }
 

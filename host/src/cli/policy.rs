@@ -113,9 +113,21 @@ fn show(home: &Path, policy: &Policy, output: Output) -> anyhow::Result<ExitCode
             json!({ "name": name, "key": key.to_string(), "from": from(policy, &format!("trusted-keys.{name}"), "") })
         })
         .collect();
+    let providers = match &policy.credential_providers {
+        None => {
+            json!({ "allow": false, "from": from(policy, "credential-providers.allow", "ferry's default") })
+        }
+        Some(p) => json!({
+            "allow": p.allow.as_ref().map_or(json!(true), |names| json!(names)),
+            "from": from(policy, "credential-providers.allow", ""),
+            "dir": p.dir.display().to_string(),
+            "dir_from": from(policy, "credential-providers.dir", ""),
+        }),
+    };
     let info = json!({
         "files": policy.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
         "require_signed": { "value": policy.require_signed, "from": from(policy, "require-signed", "ferry's default") },
+        "credential_providers": providers,
         "trusted_keys": keys,
         "steps": steps,
     });
@@ -212,6 +224,33 @@ fn print_show(info: &Value) -> std::io::Result<()> {
         signed["value"],
         signed["from"].as_str().unwrap_or_default()
     )?;
+    let providers = &info["credential_providers"];
+    let allowed = match &providers["allow"] {
+        Value::Bool(true) => "any in its dir".to_string(),
+        Value::Bool(false) => "none (native code is not loaded)".to_string(),
+        names => names
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let allowed = if allowed.is_empty() {
+        "none (the list is empty)".into()
+    } else {
+        allowed
+    };
+    outln!(
+        "credential providers: {allowed}  [{}]",
+        providers["from"].as_str().unwrap_or_default()
+    )?;
+    if let Some(dir) = providers["dir"].as_str() {
+        outln!(
+            "  from directory {dir}  [{}]",
+            providers["dir_from"].as_str().unwrap_or_default()
+        )?;
+    }
     for key in info["trusted_keys"].as_array().into_iter().flatten() {
         outln!(
             "trusted key {}: {}  [{}]",

@@ -11,6 +11,7 @@ use super::Globals;
 use super::hints::{self, Origin};
 use super::table::{Output, print_stdout, print_table};
 use crate::config::Credentials;
+use crate::native;
 use crate::palette::{self, Scope};
 
 #[derive(clap::Args)]
@@ -42,7 +43,14 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let config = globals.store()?.load()?;
     let name = config.select(args.env.as_deref())?.0.to_owned();
     let credentials = Credentials::unlock(config, globals.passphrase())?;
-    let client = credentials.client(&name)?;
+    let home = globals.home()?;
+    let client = credentials.client(
+        &name,
+        native::Context {
+            home: &home,
+            policy: None,
+        },
+    )?;
     let profiles = palette::block_on(async {
         let client = match &args.project {
             Some(project) => {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::Globals;
 use crate::config::credentials::Credentials;
+use crate::native;
 use crate::palette::limiter::RateLimits;
 use crate::palette::transport::ClientTransport;
 use crate::pipeline::{Pipeline, RunSettings};
@@ -21,14 +22,20 @@ pub struct Session {
 
 impl Session {
     /// Unlocks the stored credentials and opens the environments `envs`, each held to Palette's
-    /// documented rate limits.
-    pub fn open(globals: &Globals, envs: &[&str]) -> anyhow::Result<Session> {
-        Self::open_limited(globals, envs, Some(RateLimits::palette()))
+    /// documented rate limits. `policy` is the file the command was given (`--policy`): it also
+    /// governs the credential providers an environment's key may come from.
+    pub fn open(
+        globals: &Globals,
+        policy: Option<&Path>,
+        envs: &[&str],
+    ) -> anyhow::Result<Session> {
+        Self::open_limited(globals, policy, envs, Some(RateLimits::palette()))
     }
 
     /// [`Session::open`], each environment held to `limits` (`None`: no limit of ferry's own).
     pub fn open_limited(
         globals: &Globals,
+        policy: Option<&Path>,
         envs: &[&str],
         limits: Option<RateLimits>,
     ) -> anyhow::Result<Session> {
@@ -39,9 +46,13 @@ impl Session {
             config.select(Some(env))?;
         }
         let credentials = Credentials::unlock(config, globals.passphrase())?;
+        let native = native::Context {
+            home: &home,
+            policy,
+        };
         let mut clients = BTreeMap::new();
         for env in envs {
-            let client = credentials.client(env)?.with_rate_limits(limits);
+            let client = credentials.client(env, native)?.with_rate_limits(limits);
             clients.insert(env.to_string(), client);
         }
         let transport = Arc::new(ClientTransport::new(clients)?);

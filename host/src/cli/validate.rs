@@ -47,7 +47,7 @@ impl MapArgs {
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let (document, _) = document_file::read(&args.file)?;
-    let session = Session::open(globals, &[&args.env])?;
+    let session = Session::open(globals, args.policy.as_deref(), &[&args.env])?;
     let pipeline = session.pipeline(
         args.policy.as_deref(),
         &[Step::Validate],

@@ -11,10 +11,15 @@ use anyhow::Context;
 use super::crypto::{self, CryptoError, Key};
 use super::passphrase::{self, Passphrase, Source};
 use super::store::{CHECK_PLACE, ConfigFile, Environment, FORMAT_VERSION};
+use crate::native;
 use crate::palette::{ApiKey, Client, ClientOptions, Scope};
 
 /// The plaintext of the passphrase check value.
 const CHECK_PLAINTEXT: &[u8] = b"ferry passphrase check";
+
+/// What the `api_key` of an environment whose key a provider gives seals: no key, a marker bound to
+/// the entry (endpoint, scope, provider), so an edited entry is refused before any provider is asked.
+const PROVIDER_MARKER: &[u8] = b"ferry: the API key comes from the credential provider";
 
 /// The config with its key: what a command that uses secrets works with.
 pub struct Credentials {
@@ -125,8 +130,9 @@ impl Credentials {
         &mut self.config
     }
 
-    /// The API key of environment `name`.
-    pub fn api_key(&self, name: &str) -> anyhow::Result<ApiKey> {
+    /// The API key of environment `name`: the stored one, or its credential provider's answer
+    /// (asked under the policy `native` names).
+    pub fn api_key(&self, name: &str, native: native::Context) -> anyhow::Result<ApiKey> {
         let env = self
             .config
             .environments
@@ -143,6 +149,15 @@ impl Credentials {
                 ),
                 e => anyhow::anyhow!("the API key of environment {name:?}: {e}"),
             })?;
+        if let Some(provider) = &env.credential_provider {
+            if plain.as_slice() != PROVIDER_MARKER {
+                anyhow::bail!(
+                    "environment {name:?} names credential provider {provider}, but its sealed value is not the \
+                     provider's marker: the file was edited; log in again with `ferry login --env {name} ...`"
+                );
+            }
+            return native::api_key(native, name, &env.endpoint, provider);
+        }
         let text = std::str::from_utf8(&plain).context("the stored API key is not text")?;
         ApiKey::new(text)
             .map_err(|why| anyhow::anyhow!("the stored API key of {name:?} is unusable: {why}"))
@@ -157,14 +172,19 @@ impl Credentials {
         )
     }
 
+    /// Seals the marker of an entry whose key credential provider `env.credential_provider` gives.
+    pub fn seal_provider_marker(&self, name: &str, env: &Environment) -> String {
+        crypto::seal(&self.key, PROVIDER_MARKER, &env.api_key_place(name))
+    }
+
     /// A client for environment `name`, in its stored scope.
-    pub fn client(&self, name: &str) -> anyhow::Result<Client> {
+    pub fn client(&self, name: &str, native: native::Context) -> anyhow::Result<Client> {
         let env = self
             .config
             .environments
             .get(name)
             .with_context(|| format!("no environment named {name:?}"))?;
-        client_for(env, self.api_key(name)?)
+        client_for(env, self.api_key(name, native)?)
     }
 }
 

@@ -14,6 +14,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use super::atomic::{ensure_private_dir, remove_stale_temps, write_atomic};
+use crate::native::ProviderRef;
 
 /// The format version this ferry writes: 2 seals every value bound to its place (`ferry:v2:`).
 /// A version 1 file is read and re-sealed as version 2 by the next command that writes it with
@@ -66,8 +67,12 @@ pub struct Environment {
     /// The project requests run in; absent for tenant scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<ProjectRef>,
-    /// The API key, sealed.
+    /// The API key, sealed; for an environment whose key a credential provider gives, a sealed
+    /// marker instead (no key), which binds the provider to the entry like a key.
     pub api_key: String,
+    /// The native credential provider asked for the key (docs/NATIVE.md); absent: the key is stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_provider: Option<ProviderRef>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -85,10 +90,15 @@ impl Environment {
             Some(p) => format!("project {}", p.uid),
             None => "tenant".to_owned(),
         };
-        format!(
+        let place = format!(
             "api-key of environment {name:?}; endpoint {}; insecure {}; insecure-http {}; tenant {}; scope {scope}",
             self.endpoint, self.insecure, self.insecure_http, self.tenant_uid
-        )
+        );
+        // A provider is part of the place, so an entry pointed at another provider no longer opens.
+        match &self.credential_provider {
+            Some(provider) => format!("{place}; credential-provider {provider}"),
+            None => place,
+        }
     }
 }
 
@@ -274,6 +284,7 @@ mod tests {
                     uid: "p1".into(),
                 }),
                 api_key: "ferry:v1:sealed".into(),
+                credential_provider: None,
             },
         );
         let lock = store.lock().unwrap();

@@ -89,6 +89,17 @@ pub fn check(policy: &Policy, known: &[Entry]) -> Vec<Problem> {
             push(at, format!("'{id}' would be refused: {why}"));
         }
     }
+    if let Some(providers) = &policy.credential_providers
+        && !providers.dir.is_dir()
+    {
+        push(
+            place("credential-providers.dir"),
+            format!(
+                "[credential-providers] dir {} is not a directory: create it and put the providers' libraries in it, or correct the path (it is relative to this file)",
+                providers.dir.display()
+            ),
+        );
+    }
     problems
 }
 

@@ -20,10 +20,7 @@ pub const HOME_FILE: &str = "policy.toml";
 
 /// The policy files in force, farthest first (each later one is laid over the earlier).
 pub fn discover(home: &Path, explicit: Option<&Path>) -> Vec<PathBuf> {
-    let from_env = std::env::var_os("FERRY_POLICY")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
-    if let Some(path) = explicit.map(Path::to_path_buf).or(from_env) {
+    if let Some(path) = chosen(explicit) {
         return vec![path];
     }
     let mut files = Vec::new();
@@ -40,6 +37,21 @@ pub fn discover(home: &Path, explicit: Option<&Path>) -> Vec<PathBuf> {
         files.push(repo);
     }
     files
+}
+
+/// The one file the user named (`--policy`, else `FERRY_POLICY`), if any.
+fn chosen(explicit: Option<&Path>) -> Option<PathBuf> {
+    let from_env = std::env::var_os("FERRY_POLICY")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    explicit.map(Path::to_path_buf).or(from_env)
+}
+
+/// Whether `path` (one of [`discover`]'s) may opt in to native code: the home's file and a file
+/// the user named may; a `ferry.toml` found in the working directory's tree may not, or cloning a
+/// repository and running ferry in it could load a library the repository ships.
+pub fn may_load_native(home: &Path, explicit: Option<&Path>, path: &Path) -> bool {
+    chosen(explicit).is_some() || path == home.join(HOME_FILE)
 }
 
 /// Where a setting was written.
@@ -110,6 +122,20 @@ pub struct Doc {
     /// Name = `ed25519:<base64>`.
     #[serde(default)]
     pub trusted_keys: BTreeMap<String, Spanned<String>>,
+    /// Native credential providers: whether (and which) may load, and from where.
+    #[serde(default)]
+    pub credential_providers: Option<Spanned<ProvidersDoc>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProvidersDoc {
+    /// `true`, `false`, or a list of provider names (read in [`super::Policy`] to say what is wrong).
+    #[serde(default)]
+    pub allow: Option<Spanned<toml::Value>>,
+    /// The directory providers load from, relative to this file.
+    #[serde(default)]
+    pub dir: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

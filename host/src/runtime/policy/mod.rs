@@ -24,6 +24,10 @@
 //! digest, each limit and each config key), except that `require-signed` once set stays set and
 //! trusted keys add up: a repository's file cannot lift the organization's signature rule.
 //!
+//! `[credential-providers]` (`allow = true` or a list of names, `dir = "..."` relative to the file)
+//! lets native credential providers load (docs/NATIVE.md); only the home's file or a file the user
+//! names may set it, never a repository's `ferry.toml`.
+//!
 //! Built-in plugins are ferry's own code: they get what their manifest requests unless the
 //! policy lists `grants` for them, and need no signature. Installed plugins get only what the
 //! policy grants.
@@ -49,12 +53,14 @@ pub struct Policy {
     pub plugins: BTreeMap<String, PluginPolicy>,
     pub require_signed: bool,
     pub trusted_keys: BTreeMap<String, PublicKey>,
+    /// Native credential providers that may load (`[credential-providers]`); none when absent.
+    pub credential_providers: Option<NativeProviders>,
     /// The files read, farthest first.
     pub files: Vec<PathBuf>,
     /// Where each setting was written, by its dotted name: `steps.mask`, `steps.mask.1`,
     /// `plugins.ID.grants`, `plugins.ID.grants.0`, `plugins.ID.config.KEY`, `plugins.ID.limits`,
     /// `plugins.ID.version`, `plugins.ID.sha256`, `plugins.ID`, `require-signed`,
-    /// `trusted-keys.NAME`.
+    /// `trusted-keys.NAME`, `credential-providers.allow`, `credential-providers.dir`.
     pub origins: BTreeMap<String, Place>,
 }
 
@@ -65,6 +71,32 @@ pub struct PluginPolicy {
     pub limits: LimitOverrides,
     pub version: Option<VersionReq>,
     pub sha256: Option<String>,
+}
+
+/// Where native credential providers may load from, and which.
+#[derive(Debug, Clone)]
+pub struct NativeProviders {
+    /// Only these provider names; `None`: any in `dir`.
+    pub allow: Option<Vec<String>>,
+    /// Resolved against the policy file's folder.
+    pub dir: PathBuf,
+}
+
+impl NativeProviders {
+    pub fn allows(&self, name: &str) -> bool {
+        self.allow
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| n == name))
+    }
+
+    /// What `allow` lets load, for messages.
+    pub fn allowed_text(&self) -> String {
+        match &self.allow {
+            None => "any provider in its directory".into(),
+            Some(names) if names.is_empty() => "it allows none".into(),
+            Some(names) => format!("it allows only {}", names.join(", ")),
+        }
+    }
 }
 
 /// A mistake in a policy file, where it was written.
@@ -107,6 +139,21 @@ impl Policy {
         let mut problems = Vec::new();
         for path in file::discover(home, explicit) {
             let file = file::File::read(&path)?;
+            if let Some(section) = &file.doc.credential_providers {
+                if file::may_load_native(home, explicit, &path) {
+                    policy.lay_providers(&file, section, &mut problems);
+                } else {
+                    problems.push(Problem {
+                        place: file.place(section),
+                        message: format!(
+                            "[credential-providers] is read only from {} or the file --policy or FERRY_POLICY names: \
+                             a repository's ferry.toml could otherwise make ferry load native code it ships; \
+                             move the section there",
+                            home.join(file::HOME_FILE).display()
+                        ),
+                    });
+                }
+            }
             policy.lay(&file, &mut problems);
             policy.files.push(path);
         }
@@ -242,6 +289,75 @@ impl Policy {
                 }
             }
         }
+    }
+
+    /// Sets `[credential-providers]` from `file` (one that may opt in to native code).
+    fn lay_providers(
+        &mut self,
+        file: &file::File,
+        section: &toml::Spanned<file::ProvidersDoc>,
+        problems: &mut Vec<Problem>,
+    ) {
+        let mut problem = |place: Place, message: String| problems.push(Problem { place, message });
+        let doc = section.get_ref();
+        let Some(allow) = &doc.allow else {
+            problem(
+                file.place(section),
+                "[credential-providers] says nothing about `allow`: add `allow = [\"NAME\"]` (or `allow = true` for any provider in `dir`) to opt in, or remove the section".into(),
+            );
+            return;
+        };
+        self.origins
+            .insert("credential-providers.allow".into(), file.place(allow));
+        let names = match allow.get_ref() {
+            toml::Value::Boolean(false) => {
+                self.credential_providers = None;
+                return;
+            }
+            toml::Value::Boolean(true) => None,
+            toml::Value::Array(items) => {
+                let mut names = Vec::new();
+                for item in items {
+                    match item.as_str().map(|n| (n, crate::native::check_name(n))) {
+                        Some((name, Ok(()))) => names.push(name.to_owned()),
+                        Some((_, Err(e))) => problem(
+                            file.place(allow),
+                            format!("[credential-providers] allow: {e}"),
+                        ),
+                        None => problem(
+                            file.place(allow),
+                            format!(
+                                "[credential-providers] allow: {item} is not a provider name (a string)"
+                            ),
+                        ),
+                    }
+                }
+                Some(names)
+            }
+            other => {
+                problem(
+                    file.place(allow),
+                    format!(
+                        "[credential-providers] allow = {other} is neither true, false nor a list of provider names: write e.g. allow = [\"ferry_credential_file\"]"
+                    ),
+                );
+                return;
+            }
+        };
+        let Some(dir) = &doc.dir else {
+            problem(
+                file.place(section),
+                "[credential-providers] allows providers but names no `dir`: add dir = \"providers\" (the directory they load from, relative to this file)".into(),
+            );
+            return;
+        };
+        self.origins
+            .insert("credential-providers.dir".into(), file.place(dir));
+        let base = file.path.parent().unwrap_or(Path::new(""));
+        self.credential_providers = Some(NativeProviders {
+            allow: names,
+            dir: base.join(dir.get_ref()),
+        });
     }
 
     /// Where a setting was written (see [`Policy::origins`] for the names).
