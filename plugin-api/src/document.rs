@@ -126,12 +126,23 @@ impl Profile {
 #[serde(default)]
 pub struct Skim<'a> {
     #[serde(borrow)]
+    metadata: Option<SkimMetadata<'a>>,
+    #[serde(borrow)]
     spec: Option<SkimSpec<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
+struct SkimMetadata<'a> {
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct SkimSpec<'a> {
+    #[serde(borrow)]
+    version: Option<Cow<'a, str>>,
     #[serde(borrow)]
     template: Option<SkimTemplate<'a>>,
     #[serde(borrow)]
@@ -189,6 +200,16 @@ impl<'a> Skim<'a> {
     pub fn parse(document: &'a str) -> Result<Skim<'a>, String> {
         serde_json::from_str(document)
             .map_err(|e| format!("not a Palette profile export (JSON): {e}"))
+    }
+
+    /// `metadata.name`, when the document has one.
+    pub fn name(&self) -> Option<&str> {
+        self.metadata.as_ref()?.name.as_deref()
+    }
+
+    /// `spec.version`, when the document has one.
+    pub fn version(&self) -> Option<&str> {
+        self.spec.as_ref()?.version.as_deref()
     }
 
     pub fn packs(&self) -> &[SkimPack<'a>] {

@@ -10,6 +10,7 @@
 use serde_json::Value;
 
 use crate::api::{self, ApiError, Palette};
+use crate::document::Skim;
 use crate::types::{ImportOutput, PluginError};
 
 /// Imports `document` into the environment `env`.
@@ -17,7 +18,7 @@ pub fn import(
     api: &impl Palette,
     dry_run: bool,
     env: &str,
-    document: &str,
+    document: String,
     publish: bool,
 ) -> Result<ImportOutput, PluginError> {
     if dry_run {
@@ -25,24 +26,16 @@ pub fn import(
             "dry run: nothing may be written".into(),
         ));
     }
-    let doc: Value = serde_json::from_str(document).map_err(|e| {
-        PluginError::InvalidInput(format!("not a Palette profile export (JSON): {e}"))
-    })?;
-    let text = |p: &str| {
-        doc.pointer(p)
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .to_string()
-    };
-    let (name, version) = (text("/metadata/name"), text("/spec/version"));
+    // The document goes out as it came in (the request owns it, no copy): only its name and
+    // version are read, borrowed.
+    let skim = Skim::parse(&document).map_err(PluginError::InvalidInput)?;
+    let (name, version) = (
+        skim.name().unwrap_or("?").to_string(),
+        skim.version().unwrap_or("?").to_string(),
+    );
     let what = format!("importing {name} {version} into {env}");
     let query: &[(&str, &str)] = if publish { &[("publish", "true")] } else { &[] };
-    let request = api::request(
-        "POST",
-        "/v1/clusterprofiles/import",
-        query,
-        Some(document.to_string()),
-    );
+    let request = api::request("POST", "/v1/clusterprofiles/import", query, Some(document));
     let answer = api::send(api, &what, &request)?;
     let err = ApiError::parse(&answer);
     match answer.status {
@@ -91,14 +84,14 @@ mod tests {
             assert_eq!(r.body.as_deref(), Some(DOC));
             (201, json!({"uid": "new-uid"}).to_string())
         });
-        let out = import(&api, false, "staging", DOC, true).unwrap();
+        let out = import(&api, false, "staging", DOC.into(), true).unwrap();
         assert_eq!(out.uid, "new-uid");
         assert!(out.findings.is_empty());
         assert_eq!(
             api.calls.borrow().as_slice(),
             ["POST /v1/clusterprofiles/import?publish=true"]
         );
-        import(&api, false, "staging", DOC, false).unwrap();
+        import(&api, false, "staging", DOC.into(), false).unwrap();
         assert_eq!(api.calls.borrow()[1], "POST /v1/clusterprofiles/import");
     }
 
@@ -107,7 +100,7 @@ mod tests {
         let answer = |status: u16, code: &str, message: &str, details: Value| {
             let body = fake::error(code, message, details);
             let api = fake::palette(move |_| (status, body.clone()));
-            import(&api, false, "staging", DOC, false).unwrap_err()
+            import(&api, false, "staging", DOC.into(), false).unwrap_err()
         };
         let taken = answer(409, "ClusterProfileAlreadyExists", "exists", Value::Null);
         assert!(
@@ -139,7 +132,7 @@ mod tests {
     #[test]
     fn a_dry_run_writes_nothing() {
         let api = fake::palette(|_| panic!("nothing may be sent"));
-        let err = import(&api, true, "staging", DOC, true).unwrap_err();
+        let err = import(&api, true, "staging", DOC.into(), true).unwrap_err();
         assert!(matches!(err, PluginError::Denied(m) if m == "dry run: nothing may be written"));
     }
 }

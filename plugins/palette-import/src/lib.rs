@@ -13,7 +13,7 @@ impl importer::Guest for PaletteImport {
             &api::Host { env: &env },
             cx.dry_run,
             &env,
-            &document,
+            document,
             publish,
         )?;
         // Debug: the host reports the import to the user itself.
