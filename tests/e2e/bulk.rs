@@ -36,6 +36,7 @@ fn faults(seed: u64) -> FaultConfig {
         burst_rate: 0.01,
         burst_len: 3,
         drop_rate: 0.04,
+        ..FaultConfig::default()
     }
 }
 
