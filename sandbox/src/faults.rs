@@ -384,6 +384,22 @@ mod tests {
         );
         assert!(
             FaultConfig {
+                lost_rate: -0.1,
+                ..FaultConfig::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            FaultConfig {
+                slow_rate: 1.01,
+                ..FaultConfig::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            FaultConfig {
                 error_statuses: vec![200],
                 ..FaultConfig::default()
             }
