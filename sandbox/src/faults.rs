@@ -1,13 +1,17 @@
 //! Injected faults, for testing how clients cope: errors with chosen status codes, added latency, bursts of
-//! 429s, dropped connections.
+//! 429s, dropped connections, answers lost after the work was done.
 //!
-//! Every `/v1` request draws its fate from one RNG seeded with [`FaultConfig::seed`], always the same
-//! number of draws per request, so the same sequence of requests meets the same faults on every run
-//! (concurrent requests draw in arrival order). In order: a request inside a 429 burst gets 429; else it
-//! may be dropped (`drop_rate`), start a burst of `burst_len` 429s (`burst_rate`), or fail with one of
-//! `error_statuses` (`error_rate`). Latency, drawn from `latency_ms`, is added to every request, faulty or
-//! not. A dropped connection is a response whose body fails before its first byte: hyper then closes the
-//! connection and the client sees a transport error, not an HTTP status.
+//! Every `/v1` request draws its fate from one RNG seeded with [`FaultConfig::seed`], the same number of
+//! draws per request for a given configuration, so the same sequence of requests meets the same faults on
+//! every run (concurrent requests draw in arrival order). In order: a request inside a 429 burst gets 429;
+//! else it may be dropped (`drop_rate`), start a burst of `burst_len` 429s (`burst_rate`), fail with one
+//! of `error_statuses` (`error_rate`), have its answer lost (`lost_rate`) or be held `slow_ms` longer
+//! (`slow_rate`); so the kinds never overlap and their rates add up. Latency, drawn from `latency_ms`, is
+//! added to every request, faulty or not. A dropped connection is a response whose body fails before its
+//! first byte: hyper then closes the connection and the client sees a transport error, not an HTTP
+//! status. A lost answer is the same, after the request was handled: what it changed stays changed (a
+//! load balancer that times out, a connection reset on the way back). [`Faults::counts`] says what
+//! was injected.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -33,6 +37,12 @@ pub struct FaultConfig {
     pub burst_len: u32,
     /// Probability that a request's connection is dropped.
     pub drop_rate: f64,
+    /// Probability that a request is handled and its connection then dropped: the client never
+    /// hears what it did.
+    pub lost_rate: f64,
+    /// Probability that a request is held [`FaultConfig::slow_ms`] longer (a latency spike).
+    pub slow_rate: f64,
+    pub slow_ms: u64,
 }
 
 impl Default for FaultConfig {
@@ -45,6 +55,9 @@ impl Default for FaultConfig {
             burst_rate: 0.0,
             burst_len: 5,
             drop_rate: 0.0,
+            lost_rate: 0.0,
+            slow_rate: 0.0,
+            slow_ms: 0,
         }
     }
 }
@@ -56,6 +69,8 @@ impl FaultConfig {
             ("error rate", self.error_rate),
             ("burst rate", self.burst_rate),
             ("drop rate", self.drop_rate),
+            ("lost rate", self.lost_rate),
+            ("slow rate", self.slow_rate),
         ] {
             if !(0.0..=1.0).contains(&p) {
                 return Err(format!("the fault {name} must be between 0 and 1, not {p}"));
@@ -83,6 +98,8 @@ impl FaultConfig {
         self.error_rate > 0.0
             || self.burst_rate > 0.0
             || self.drop_rate > 0.0
+            || self.lost_rate > 0.0
+            || self.slow_rate > 0.0
             || self.latency_ms.1 > 0
     }
 }
@@ -117,6 +134,23 @@ pub enum Fate {
     Pass,
     Fail(ApiErrorKind),
     Drop,
+    /// Handled, then the connection dropped.
+    Lose,
+}
+
+/// What the injector did since it was (re)configured, request by request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FaultCounts {
+    /// Every `/v1` request that drew a fate.
+    pub requests: u64,
+    /// Failed with one of `error_statuses`.
+    pub errors: u64,
+    /// 429s of bursts.
+    pub throttled: u64,
+    pub dropped: u64,
+    pub lost: u64,
+    /// Held `slow_ms` longer.
+    pub slowed: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -158,6 +192,7 @@ struct State {
     config: FaultConfig,
     rng: StdRng,
     burst_left: u32,
+    counts: FaultCounts,
 }
 
 /// The fault injector shared by every request.
@@ -173,18 +208,25 @@ impl Faults {
                 config,
                 rng,
                 burst_left: 0,
+                counts: FaultCounts::default(),
             }),
         }
     }
 
-    /// Replaces the configuration and restarts the sequence from its seed.
+    /// Replaces the configuration and restarts the sequence from its seed, and the counts from 0.
     pub fn set(&self, config: FaultConfig) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         *state = State {
             rng: StdRng::seed_from_u64(config.seed),
             config,
             burst_left: 0,
+            counts: FaultCounts::default(),
         };
+    }
+
+    /// What was injected since the configuration was last set.
+    pub fn counts(&self) -> FaultCounts {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).counts
     }
 
     /// Draws the next request's latency and fate.
@@ -200,21 +242,40 @@ impl Faults {
             (state.rng.r#gen(), state.rng.r#gen(), state.rng.r#gen());
         let statuses = state.config.error_statuses.len().max(1);
         let pick = state.rng.gen_range(0..statuses);
+        // Drawn only when configured, so the kinds added later leave the sequences of seeds
+        // chosen before them as they were.
+        let mut maybe = |rate: f64| if rate > 0.0 { state.rng.r#gen() } else { 1.0 };
+        let (lost, slow): (f64, f64) =
+            (maybe(state.config.lost_rate), maybe(state.config.slow_rate));
         let config = &state.config;
+        let counts = &mut state.counts;
+        counts.requests += 1;
+        let mut latency = Duration::from_millis(latency);
         let fate = if state.burst_left > 0 {
             state.burst_left -= 1;
+            counts.throttled += 1;
             Fate::Fail(ApiErrorKind::TooManyRequests)
         } else if drop < config.drop_rate {
+            counts.dropped += 1;
             Fate::Drop
         } else if burst < config.burst_rate {
             state.burst_left = config.burst_len.saturating_sub(1);
+            counts.throttled += 1;
             Fate::Fail(ApiErrorKind::TooManyRequests)
         } else if error < config.error_rate {
+            counts.errors += 1;
             Fate::Fail(ApiErrorKind::Status(config.error_statuses[pick]))
+        } else if lost < config.lost_rate {
+            counts.lost += 1;
+            Fate::Lose
+        } else if slow < config.slow_rate {
+            counts.slowed += 1;
+            latency += Duration::from_millis(config.slow_ms);
+            Fate::Pass
         } else {
             Fate::Pass
         };
-        (Duration::from_millis(latency), fate)
+        (latency, fate)
     }
 }
 
@@ -259,6 +320,56 @@ mod tests {
     }
 
     #[test]
+    fn the_kinds_do_not_overlap_and_are_counted() {
+        let config = FaultConfig {
+            seed: 3,
+            error_rate: 0.05,
+            burst_rate: 0.0125,
+            burst_len: 4,
+            drop_rate: 0.05,
+            lost_rate: 0.05,
+            slow_rate: 0.05,
+            slow_ms: 40,
+            ..FaultConfig::default()
+        };
+        let faults = Faults::new(config.clone());
+        let fates: Vec<(Duration, Fate)> = (0..2000).map(|_| faults.next()).collect();
+        let counts = faults.counts();
+        let count =
+            |f: &dyn Fn(&(Duration, Fate)) -> bool| fates.iter().filter(|x| f(x)).count() as u64;
+        assert_eq!(counts.requests, 2000);
+        assert_eq!(counts.dropped, count(&|(_, f)| *f == Fate::Drop));
+        assert_eq!(counts.lost, count(&|(_, f)| *f == Fate::Lose));
+        assert_eq!(
+            counts.throttled,
+            count(&|(_, f)| *f == Fate::Fail(ApiErrorKind::TooManyRequests))
+        );
+        assert_eq!(
+            counts.errors,
+            count(&|(_, f)| matches!(f, Fate::Fail(ApiErrorKind::Status(_))))
+        );
+        // Only a request that otherwise passes is slowed.
+        assert_eq!(
+            counts.slowed,
+            count(&|(d, f)| *f == Fate::Pass && *d == Duration::from_millis(40))
+        );
+        let faulty =
+            counts.errors + counts.throttled + counts.dropped + counts.lost + counts.slowed;
+        assert_eq!(faulty, count(&|(d, f)| *f != Fate::Pass || !d.is_zero()));
+        for (kind, n) in [
+            ("errors", counts.errors),
+            ("throttled", counts.throttled),
+            ("dropped", counts.dropped),
+            ("lost", counts.lost),
+            ("slowed", counts.slowed),
+        ] {
+            assert!(n > 0, "no {kind} in 2000 requests: {counts:?}");
+        }
+        faults.set(config);
+        assert_eq!(faults.counts(), FaultCounts::default());
+    }
+
+    #[test]
     fn flags_parse_and_validate() {
         assert_eq!(parse_latency("5-10").unwrap(), (5, 10));
         assert_eq!(parse_latency("7").unwrap(), (7, 7));
@@ -266,6 +377,22 @@ mod tests {
         assert!(
             FaultConfig {
                 error_rate: 1.5,
+                ..FaultConfig::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            FaultConfig {
+                lost_rate: -0.1,
+                ..FaultConfig::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            FaultConfig {
+                slow_rate: 1.01,
                 ..FaultConfig::default()
             }
             .validate()

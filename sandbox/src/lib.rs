@@ -13,7 +13,7 @@
 //!                     [--api-key [TENANT[/ROLE]:]KEY]... [--rate-limit off|on|general=R/B,profiles=R/B]
 //!                     [--fault-seed N] [--fault-error-rate P] [--fault-error-status 500,503]
 //!                     [--fault-latency-ms MS|MIN-MAX] [--fault-burst-rate P] [--fault-burst-len N]
-//!                     [--fault-drop-rate P]
+//!                     [--fault-drop-rate P] [--fault-lost-rate P] [--fault-slow-rate P] [--fault-slow-ms MS]
 //! ```
 //!
 //! `--listen` defaults to `127.0.0.1:7480` (port 0 picks a free port); `--data` to `<FERRY_HOME>/sandbox`.
@@ -103,7 +103,7 @@ mod server;
 mod store;
 mod yaml;
 
-pub use faults::FaultConfig;
+pub use faults::{FaultConfig, FaultCounts};
 pub use ratelimit::{Bucket, RateLimits};
 pub use roles::Role;
 pub use server::{RunningSandbox, start};

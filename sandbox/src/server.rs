@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 
 use super::auth::{self, RunKey};
 use super::errors::{ApiError, ApiResult};
-use super::faults::{Fate, FaultConfig, Faults};
+use super::faults::{Fate, FaultConfig, FaultCounts, Faults};
 use super::ratelimit::RateLimiter;
 use super::store::{Store, meta_get};
 use super::{SandboxConfig, TenantInfo, accounts, macros, packs, profiles, seed};
@@ -68,6 +68,11 @@ impl RunningSandbox {
         config.validate().map_err(anyhow::Error::msg)?;
         self.state.faults.set(config);
         Ok(())
+    }
+
+    /// What the fault injector did since the faults were last set.
+    pub fn fault_counts(&self) -> FaultCounts {
+        self.state.faults.counts()
     }
 
     /// Stops accepting connections, lets in-flight requests finish, and waits for the server to end.
@@ -337,11 +342,17 @@ async fn front_door(
             Fate::Pass => {}
             Fate::Fail(kind) => return kind.error().into_response(),
             Fate::Drop => return dropped_connection(),
+            Fate::Lose => {}
         }
         if let Some(limiter) = &state.limiter
             && let Err(retry_after) = limiter.check(peer.ip(), req.uri().path())
         {
             return ApiError::too_many_requests(retry_after).into_response();
+        }
+        if fate == Fate::Lose {
+            // Whatever the request changed stays changed; only its answer is lost.
+            let _handled = next.run(req).await;
+            return dropped_connection();
         }
     }
     next.run(req).await

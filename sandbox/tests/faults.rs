@@ -14,6 +14,7 @@ fn faults(seed: u64) -> FaultConfig {
         burst_rate: 0.05,
         burst_len: 3,
         drop_rate: 0.1,
+        ..FaultConfig::default()
     }
 }
 

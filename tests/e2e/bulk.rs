@@ -6,7 +6,6 @@
 //! `Retry-After`), at a pace that keeps the test within its budget. ferry is told the same limits
 //! with `--rate-limit`, as a user would tell it a self-hosted Palette's.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -15,7 +14,11 @@ use ferry_sandbox::{FaultConfig, RateLimits, Role};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
-use crate::sandbox_support::{Api, Sandbox, small_profile};
+use crate::bulk_support::{
+    assert_each_once_as_sent, assert_journal_whole, get_patiently, journal_left, names,
+    seeded_source,
+};
+use crate::sandbox_support::Sandbox;
 use crate::steps::{ferry_in, login, run};
 
 /// The limits both sides keep to in these tests: Palette's classes, a faster pace.
@@ -36,85 +39,7 @@ fn faults(seed: u64) -> FaultConfig {
         burst_rate: 0.01,
         burst_len: 3,
         drop_rate: 0.04,
-    }
-}
-
-/// Profile `i`: one pack whose values say which profile it is; every tenth uses a macro.
-fn profile(i: usize) -> Value {
-    let mut values = format!("marker: p{i:04}\nreplicas: {}\n", i % 7);
-    if i.is_multiple_of(10) {
-        values.push_str("region: '{{.spectro.macro.region}}'\n");
-    }
-    small_profile(&format!("bulk-{i:04}"), &values)
-}
-
-/// A sandbox holding profiles `0..n`, and the macro they use.
-async fn seeded_source(n: usize) -> Sandbox {
-    let source = Sandbox::start().await;
-    let admin = source.admin();
-    let tenant = source.running.tenant("acme").unwrap().uid.clone();
-    admin
-        .post(
-            &format!("/v1/tenants/{tenant}/macros"),
-            &json!({"macros": [{"name": "region", "value": "eu-west-1"}]}),
-        )
-        .await
-        .expect(204);
-    for i in 0..n {
-        admin.import(&profile(i)).await;
-    }
-    source
-}
-
-/// GET that waits out the sandbox's own rate limit (the test's requests count against it too).
-async fn get_patiently(api: &Api, path: &str) -> Value {
-    loop {
-        let reply = api.get(path).await;
-        if reply.status.as_u16() == 429 {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            continue;
-        }
-        reply.expect(200);
-        return reply.json();
-    }
-}
-
-/// Name → uids of the target's profiles.
-async fn names(api: &Api) -> BTreeMap<String, Vec<String>> {
-    let list = get_patiently(api, "/v1/dashboard/clusterprofiles/metadata").await;
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for item in list["items"].as_array().unwrap() {
-        out.entry(item["metadata"]["name"].as_str().unwrap().to_string())
-            .or_default()
-            .push(item["metadata"]["uid"].as_str().unwrap().to_string());
-    }
-    out
-}
-
-/// Every profile `0..n` is in the target exactly once, its values as the source had them.
-async fn assert_each_once_as_sent(target: &Sandbox, n: usize) {
-    let api = target.admin();
-    let there = names(&api).await;
-    assert_eq!(there.len(), n, "profiles in the target: {:?}", there.keys());
-    for i in 0..n {
-        let name = format!("bulk-{i:04}");
-        let uids = &there[&name];
-        assert_eq!(uids.len(), 1, "{name} is there {} times", uids.len());
-        let doc = get_patiently(
-            &api,
-            &format!("/v1/clusterprofiles/{}/export?format=json", uids[0]),
-        )
-        .await;
-        let values = doc["spec"]["template"]["packs"][0]["values"]
-            .as_str()
-            .unwrap();
-        assert_eq!(
-            values,
-            profile(i)["spec"]["template"]["packs"][0]["values"]
-                .as_str()
-                .unwrap(),
-            "{name}'s values"
-        );
+        ..FaultConfig::default()
     }
 }
 
@@ -171,7 +96,7 @@ async fn five_hundred_profiles_arrive_once_through_rate_limits_and_faults() {
     );
 
     target.running.set_faults(FaultConfig::default()).unwrap();
-    assert_each_once_as_sent(&target, N).await;
+    assert_each_once_as_sent(&target.admin(), N).await;
     // The macro the profiles share was created once.
     let macros = get_patiently(&target.admin(), "/v1/clusterprofiles/macros").await;
     let region: Vec<&Value> = macros["macros"]
@@ -181,42 +106,6 @@ async fn five_hundred_profiles_arrive_once_through_rate_limits_and_faults() {
         .filter(|m| m["name"] == "region")
         .collect();
     assert_eq!(region.len(), 1, "{macros}");
-}
-
-/// Checks that a journal file opens and is whole.
-fn assert_journal_whole(path: &Path) {
-    if !path.exists() {
-        return;
-    }
-    let db = rusqlite::Connection::open(path).unwrap();
-    let check: String = db
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok", "{}", path.display());
-}
-
-/// Profiles the journal does not have as done (all of them before it has a plan).
-fn journal_left(path: &Path) -> i64 {
-    assert_journal_whole(path);
-    if !path.exists() {
-        return i64::MAX;
-    }
-    let db = rusqlite::Connection::open(path).unwrap();
-    let planned: i64 = db
-        .query_row("SELECT count(*) FROM profile", [], |r| r.get(0))
-        .unwrap();
-    let done: i64 = db
-        .query_row(
-            "SELECT count(*) FROM profile WHERE state IN ('verified', 'skipped')",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    if planned == 0 {
-        i64::MAX
-    } else {
-        planned - done
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -317,7 +206,7 @@ async fn killed_at_random_and_resumed_every_profile_arrives_once() {
     assert!(states.iter().all(|s| *s == "verified"), "{states:?}");
     // The crash after the import was reconciled by looking the profile up, not by importing again.
     assert!(summary["alreadyThere"].as_u64().unwrap() >= 1, "{out}");
-    assert_each_once_as_sent(&target, N).await;
+    assert_each_once_as_sent(&target.admin(), N).await;
     // The config still opens: ferry unlocks it and lists the environments.
     let mut cmd = ferry_in(home.path());
     cmd.args(["env", "list"]);

@@ -11,8 +11,13 @@ use crate::support::ferry;
 
 /// Starts the binary and reads its ready line.
 fn serve(home: &std::path::Path, args: &[&str]) -> (Child, Value) {
+    serve_on(home, "127.0.0.1:0", args)
+}
+
+/// Starts the binary listening on `listen` and reads its ready line.
+pub fn serve_on(home: &std::path::Path, listen: &str, args: &[&str]) -> (Child, Value) {
     let mut child = ferry(home)
-        .args(["sandbox", "serve", "--listen", "127.0.0.1:0"])
+        .args(["sandbox", "serve", "--listen", listen])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -56,22 +56,14 @@ pub async fn ferry_run(home: &Path, args: &[&str]) -> (i32, String, String) {
 
 /// Stores environment `env` for `sandbox` (tenant acme, tenant scope) with the key of `role`.
 pub async fn login(home: &Path, env: &str, sandbox: &Sandbox, role: Role) {
-    let key = sandbox
-        .running
-        .tenant("acme")
-        .unwrap()
-        .key(role)
-        .unwrap()
-        .to_string();
+    let key = sandbox.running.tenant("acme").unwrap().key(role).unwrap();
+    login_with_key(home, env, sandbox.running.url(), key).await;
+}
+
+/// Stores environment `env` for the sandbox at `url` with `key` (tenant scope).
+pub async fn login_with_key(home: &Path, env: &str, url: &str, key: &str) {
     let mut cmd = ferry_in(home);
-    cmd.args([
-        "login",
-        "--env",
-        env,
-        "--endpoint",
-        sandbox.running.url(),
-        "--api-key-stdin",
-    ]);
+    cmd.args(["login", "--env", env, "--endpoint", url, "--api-key-stdin"]);
     let (code, _, err) = run(cmd, &format!("{key}\n")).await;
     assert_eq!(code, 0, "login {env}: {err}");
 }

@@ -146,13 +146,25 @@ impl Journal {
             crate::config::atomic::ensure_private_dir(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        let fresh = !path.exists();
+        // Created private, before SQLite opens it (an empty file is an empty database): made
+        // private after, a kill in between would leave it readable by others for good.
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+            {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot create {}", path.display()));
+                }
+            }
+        }
         let db = Connection::open(path)
             .with_context(|| format!("cannot open the journal {}", path.display()))?;
-        if fresh {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-        }
         db.busy_timeout(std::time::Duration::from_secs(10))?;
         db.pragma_update(None, "journal_mode", "WAL")?;
         db.pragma_update(None, "synchronous", "NORMAL")?;

@@ -84,6 +84,15 @@ struct ServeArgs {
     /// Probability (0-1) that a request's connection is dropped.
     #[arg(long, default_value_t = 0.0)]
     fault_drop_rate: f64,
+    /// Probability (0-1) that a request is handled and its connection then dropped (the answer lost).
+    #[arg(long, default_value_t = 0.0)]
+    fault_lost_rate: f64,
+    /// Probability (0-1) that a request is held --fault-slow-ms longer (a latency spike).
+    #[arg(long, default_value_t = 0.0)]
+    fault_slow_rate: f64,
+    /// The latency spike of --fault-slow-rate, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    fault_slow_ms: u64,
     /// A private registry holding these packs in place of "Public Repo", as a self-hosted Palette
     /// mirrors packs: `NAME=PACK@VERSION,...`.
     #[arg(long, value_name = "NAME=PACK@VERSION,...", value_parser = parse_mirror)]
@@ -122,6 +131,9 @@ fn serve(args: ServeArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
             burst_rate: args.fault_burst_rate,
             burst_len: args.fault_burst_len,
             drop_rate: args.fault_drop_rate,
+            lost_rate: args.fault_lost_rate,
+            slow_rate: args.fault_slow_rate,
+            slow_ms: args.fault_slow_ms,
         },
         mirror: args.mirror,
     };
