@@ -142,7 +142,12 @@ const ADDED: &[(&str, &str)] = &[("source_project", "TEXT"), ("target_project", 
 impl Journal {
     /// Opens (or creates) the journal at `path`, private to its owner.
     pub fn open(path: &Path) -> anyhow::Result<Journal> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // A folder ferry makes is private; one the user named (`--journal ~/work/x.journal`) is
+        // theirs and keeps its mode: the journal file itself is private either way.
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+        {
             crate::config::atomic::ensure_private_dir(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
@@ -382,6 +387,22 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "the journal is private: {mode:o}");
+    }
+
+    #[test]
+    fn a_folder_the_user_named_keeps_its_mode_and_a_new_one_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let work = dir.path().join("work");
+        std::fs::create_dir(&work).unwrap();
+        std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Journal::open(&work.join("x.journal")).unwrap();
+        assert_eq!(mode(&work), 0o755);
+        assert_eq!(mode(&work.join("x.journal")), 0o600);
+        let new = work.join("journals");
+        Journal::open(&new.join("y.journal")).unwrap();
+        assert_eq!(mode(&new), 0o700);
     }
 
     #[test]
