@@ -231,6 +231,13 @@ fn grants_of(policy: &Policy, entry: &Entry) -> Vec<String> {
         .collect()
 }
 
+/// The contract version a plugin was built for, as its component says ("-" when it says none).
+fn contract_of(entry: &Entry) -> String {
+    entry
+        .contract()
+        .map_or_else(|| "-".to_string(), |v| v.to_string())
+}
+
 fn list(home: &std::path::Path, policy: &Policy, output: Output) -> anyhow::Result<ExitCode> {
     let entries = catalog::all(home);
     let mut rows = Vec::new();
@@ -242,7 +249,7 @@ fn list(home: &std::path::Path, policy: &Policy, output: Output) -> anyhow::Resu
             e.manifest.version.to_string(),
             origin_name(e.origin).to_string(),
             steps_of(e),
-            e.manifest.contract.to_string(),
+            contract_of(e),
             e.sha256[..12].to_string(),
             if grants.is_empty() {
                 "-".to_string()
@@ -252,7 +259,7 @@ fn list(home: &std::path::Path, policy: &Policy, output: Output) -> anyhow::Resu
         ]);
         items.push(json!({
             "id": e.manifest.id, "version": e.manifest.version.to_string(), "origin": e.origin,
-            "steps": e.manifest.steps, "contract": e.manifest.contract.to_string(), "sha256": e.sha256,
+            "steps": e.manifest.steps, "contract": contract_of(e), "sha256": e.sha256,
             "capabilities": e.manifest.capabilities, "grants": grants, "description": e.manifest.description,
         }));
     }
@@ -281,7 +288,7 @@ fn inspect(
     let mut info = json!({
         "id": m.id, "version": m.version.to_string(), "description": m.description,
         "origin": entry.origin, "path": entry.dir.as_ref().map(|d| d.display().to_string()),
-        "steps": m.steps, "contract": m.contract.to_string(),
+        "steps": m.steps, "contract": contract_of(&entry),
         "host_contract": crate::runtime::manifest::HOST_CONTRACT,
         "sha256": entry.sha256, "capabilities": m.capabilities,
         "grants": grants_of(rt.policy(), &entry),
@@ -589,5 +596,6 @@ pub(super) fn finding_json(f: &types::Finding) -> Value {
         json!({ "kind": kind, "name": name })
     });
     json!({ "severity": super::findings::severity(f.severity), "code": f.code, "message": f.message,
-            "path": f.path, "yaml_path": f.yaml_path, "subject": subject, "hint": f.hint })
+            "path": f.path, "yaml_path": f.yaml_path, "subject": subject, "hint": f.hint,
+            "fix": super::findings::fix_json(f) })
 }
