@@ -6,6 +6,7 @@ mod bulk;
 mod bulk_projects;
 mod cli_output;
 mod client;
+mod contract;
 mod credentials;
 mod credentials_leak;
 mod credentials_sandbox;

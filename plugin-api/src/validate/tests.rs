@@ -174,7 +174,11 @@ fn undeclared_variables_masked_values_and_bad_yaml_are_found_without_a_target() 
     let fix = |f: &crate::types::Finding| f.fix.as_ref().map(|f| f.args.join(" "));
     assert_eq!(fix(masked).as_deref(), Some("--set app:db.password=VALUE"));
     assert_eq!(fix(&found[3]).as_deref(), Some("--set var.token=VALUE"));
-    assert_eq!(fix(&found[1]), None, "an undeclared variable has no flag to fix it");
+    assert_eq!(
+        fix(&found[1]),
+        None,
+        "an undeclared variable has no flag to fix it"
+    );
     assert_eq!(
         found[3].path.as_deref(),
         Some("/spec/variables/1/defaultValue")
