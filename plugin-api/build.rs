@@ -43,18 +43,29 @@ fn main() {
     .join(" ");
     let palette = key("palette-api", "palette_api");
     let http = key("http", "http");
-    let worlds = [
-        ("masker", vec![]),
-        ("validator", vec![&palette, &http]),
-        ("approver", vec![&http]),
-        ("exporter", vec![&palette, &http]),
-        ("importer", vec![&palette]),
+    // (module and export macro suffix, world, the interfaces it uses): `explainer-plugin` uses
+    // none (wit-bindgen refuses a `with:` key the world does not reference).
+    let worlds: [(&str, &str, Vec<&String>); 6] = [
+        ("masker", "masker-plugin", vec![&shared]),
+        (
+            "validator",
+            "validator-plugin",
+            vec![&shared, &palette, &http],
+        ),
+        ("explainer", "explainer-plugin", vec![]),
+        ("approver", "approver-plugin", vec![&shared, &http]),
+        (
+            "exporter",
+            "exporter-plugin",
+            vec![&shared, &palette, &http],
+        ),
+        ("importer", "importer-plugin", vec![&shared, &palette]),
     ];
     let mut src = String::new();
-    for (step, extra) in worlds {
+    for (module, world, with) in worlds {
         src.push_str(&format!(
-            "step_world!({step}, \"{step}-plugin\", \"export_{step}\", \"ferry_plugin_api::bindings::{step}\", {{ {shared} {} }});\n",
-            extra.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+            "step_world!({module}, \"{world}\", \"export_{module}\", \"ferry_plugin_api::bindings::{module}\", {{ {} }});\n",
+            with.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
         ));
     }
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());

@@ -28,6 +28,8 @@
 //! export_masker!(Mine);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod document;
 pub mod export;
@@ -78,6 +80,7 @@ pub mod bindings {
 }
 
 pub use bindings::approver::export_approver;
+pub use bindings::explainer::export_explainer;
 pub use bindings::exporter::export_exporter;
 pub use bindings::ferry::plugin::{config, http, log, palette_api, types};
 pub use bindings::importer::export_importer;
@@ -91,6 +94,11 @@ pub mod masker {
 /// The trait a validator implements.
 pub mod validator {
     pub use crate::bindings::validator::exports::ferry::plugin::validator::Guest;
+}
+/// The trait a validator that explains its finding codes implements too (since 1.1.0), exported
+/// with [`export_explainer!`] beside [`export_validator!`].
+pub mod explainer {
+    pub use crate::bindings::explainer::exports::ferry::plugin::explainer::Guest;
 }
 /// The trait an approver implements.
 pub mod approver {

@@ -28,9 +28,13 @@ pub fn subject(s: &Subject) -> (&'static str, &str) {
     }
 }
 
-/// The arguments that fix a finding, as a list (null when its plugin gave none: a 1.0.0 plugin never does).
-pub fn fix_json(f: &Finding) -> Value {
-    json!(f.fix.as_ref().map(|fix| &fix.args))
+/// Adds the arguments that fix a finding to its JSON object, as a list, when its plugin gave
+/// them (a 1.0.0 plugin never does). Absent rather than null: what a plugin's fixtures expect
+/// (`ferry plugin test`) stays as it was before fixes existed.
+pub fn add_fix(object: &mut Value, f: &Finding) {
+    if let Some(fix) = &f.fix {
+        object["fix"] = json!(fix.args);
+    }
 }
 
 /// The arguments that fix a finding, quoted for a shell.
@@ -43,8 +47,9 @@ pub fn to_json(r: &Reported) -> Value {
     let f = &r.finding;
     let mut v = json!({
         "severity": severity(f.severity), "code": f.code, "message": f.message,
-        "path": f.path, "yamlPath": f.yaml_path, "hint": f.hint, "fix": fix_json(f), "plugin": r.plugin,
+        "path": f.path, "yamlPath": f.yaml_path, "hint": f.hint, "plugin": r.plugin,
     });
+    add_fix(&mut v, f);
     if let Some(s) = &f.subject {
         let (kind, name) = subject(s);
         v[kind] = json!(name);

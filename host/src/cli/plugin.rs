@@ -43,6 +43,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// What a finding code of a validator means and how to resolve it (a validator built for
+    /// ferry:plugin@1.1.0 or later that exports `explainer`, as palette-validate does).
+    Explain { id: String, code: String },
     /// Install a plugin from its manifest (ferry-plugin.toml, with the wasm beside it), or from
     /// a project folder. It is compiled now, so that its first run is fast.
     Install { manifest: PathBuf },
@@ -125,6 +128,17 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         Command::Test(a) => super::plugin_test::run(a, &home, policy()?),
         Command::List { output } => list(&home, &policy()?, output),
         Command::Inspect { id, output } => inspect(&home, policy()?, &id, output),
+        Command::Explain { id, code } => {
+            let entry = catalog::find(&home, &id)?;
+            let plugin = Runtime::new(&home, policy()?)?.load(&entry)?;
+            match plugin.explain(&code)? {
+                Some(text) => outln!("{code}: {text}")?,
+                None => anyhow::bail!(
+                    "{id} does not report '{code}'; the codes a plugin reports are in its findings (`ferry validate --output json`)"
+                ),
+            }
+            Ok(exit::success())
+        }
         Command::New {
             name,
             step,
@@ -595,7 +609,8 @@ pub(super) fn finding_json(f: &types::Finding) -> Value {
         let (kind, name) = super::findings::subject(s);
         json!({ "kind": kind, "name": name })
     });
-    json!({ "severity": super::findings::severity(f.severity), "code": f.code, "message": f.message,
-            "path": f.path, "yaml_path": f.yaml_path, "subject": subject, "hint": f.hint,
-            "fix": super::findings::fix_json(f) })
+    let mut v = json!({ "severity": super::findings::severity(f.severity), "code": f.code, "message": f.message,
+            "path": f.path, "yaml_path": f.yaml_path, "subject": subject, "hint": f.hint });
+    super::findings::add_fix(&mut v, f);
+    v
 }

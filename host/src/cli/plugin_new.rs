@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::runtime::manifest::Step;
+use crate::runtime::manifest::{HOST_CONTRACT, Step};
 
 /// The newest contract this ferry implements; a project is built against it (its version is the
 /// component's, so the manifest does not repeat it).
@@ -158,6 +158,8 @@ pub fn create(
         text.replace("{{id}}", name)
             .replace("{{crate}}", name)
             .replace("{{world}}", world(step))
+            // JavaScript imports name the interface with its version.
+            .replace("{{contract}}", HOST_CONTRACT)
             .replace(
                 "{{sdk}}",
                 &sdk.as_deref()
@@ -233,7 +235,13 @@ mod tests {
                 assert_eq!(parsed.steps, [step]);
                 for (file, _) in files(lang, step) {
                     let text = std::fs::read_to_string(project.join(file)).unwrap();
-                    for placeholder in ["{{id}}", "{{crate}}", "{{world}}", "{{sdk}}"] {
+                    for placeholder in [
+                        "{{id}}",
+                        "{{crate}}",
+                        "{{world}}",
+                        "{{sdk}}",
+                        "{{contract}}",
+                    ] {
                         assert!(
                             !text.contains(placeholder),
                             "{file} keeps {placeholder}:\n{text}"

@@ -454,6 +454,28 @@ impl Plugin {
     }
 }
 
+impl Plugin {
+    /// What one of its finding codes means, from a validator that exports `explainer` (since
+    /// 1.1.0): none for a code it never reports; refused, with what to do, when it cannot say.
+    pub fn explain(&self, code: &str) -> Result<Option<String>, PluginFailure> {
+        self.serving(Step::Validate)?;
+        self.steps.explains().map_err(|message| {
+            self.failure(Step::Validate, FailureKind::Incompatible { message })
+        })?;
+        // The call runs bounded like any other: it gets a context that names no environment.
+        let cx = types::Context {
+            run_id: "explain".into(),
+            step: Step::Validate.name().into(),
+            source_env: None,
+            target_env: None,
+            dry_run: true,
+        };
+        self.call(Step::Validate, &cx, |store| {
+            self.steps.explain(store, code).map(Ok)
+        })
+    }
+}
+
 fn plugin_error_text(err: &types::PluginError) -> String {
     match err {
         types::PluginError::InvalidInput(m) => format!("invalid-input: {m}"),

@@ -17,6 +17,7 @@ pub struct Text<'a> {
     pub pack: usize,
     /// JSON pointer of the string.
     pub pointer: String,
+    /// The string itself.
     pub body: &'a str,
     /// A values YAML, parsed (`None` for manifests); `Err` when it is not YAML.
     pub scalars: Option<Result<Vec<Scalar>, String>>,
@@ -51,10 +52,13 @@ pub fn texts(profile: &Profile) -> Vec<Text<'_>> {
 /// A name referenced in the document: where it is first used, and how often.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Use {
+    /// The macro's or variable's name.
     pub name: String,
+    /// JSON pointer of the string holding its first use.
     pub pointer: String,
     /// The dotted path of the value holding the first use, when it is in a values YAML value.
     pub yaml_path: Option<String>,
+    /// How many times the document uses it.
     pub count: usize,
 }
 

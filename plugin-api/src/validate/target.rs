@@ -60,8 +60,11 @@ pub fn name_taken(
 /// A registry of the target.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Registry {
+    /// Its uid in the target.
     pub uid: String,
+    /// Its name, what documents are matched by.
     pub name: String,
+    /// `pack`, `helm` or `oci`.
     pub kind: String,
 }
 
@@ -108,12 +111,15 @@ pub fn registry_pack_name(name: &str) -> &str {
 /// What one document pack needs from the target: a registry (by name and kind) holding it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Need {
+    /// Index of the pack in `spec.template.packs`.
     pub index: usize,
     /// As the registry knows it.
     pub name: String,
+    /// The pack's version.
     pub version: String,
     /// The registry named by the document, if any.
     pub registry: Option<String>,
+    /// The registry kind that serves it ([`kind_for_type`]).
     pub kind: String,
 }
 

@@ -63,6 +63,11 @@ pub trait StepExports: Send + Sync {
         env: &str,
         document: &str,
     ) -> Call<types::ImportOutput>;
+    /// Whether it can explain its finding codes (`explainer`, since 1.1.0), or why not and
+    /// what to do.
+    fn explains(&self) -> Result<(), String>;
+    /// What a finding code means; call only when [`StepExports::explains`].
+    fn explain(&self, store: &mut Store<State>, code: &str) -> wasmtime::Result<Option<String>>;
 }
 
 /// The typed `InstancePre` of each step a component serves, for one contract version.

@@ -63,16 +63,17 @@ step_world!(importer, "importer-plugin", {
     "ferry:plugin/palette-api": super::super::newest::palette_api,
 });
 
+/// Each step's typed `InstancePre`.
+type StepPres = Pres<
+    masker::MaskerPluginPre<State>,
+    validator::ValidatorPluginPre<State>,
+    approver::ApproverPluginPre<State>,
+    exporter::ExporterPluginPre<State>,
+    importer::ImporterPluginPre<State>,
+>;
+
 /// A 1.0.0 component's step exports, called through the conversions below.
-pub struct Exports(
-    Pres<
-        masker::MaskerPluginPre<State>,
-        validator::ValidatorPluginPre<State>,
-        approver::ApproverPluginPre<State>,
-        exporter::ExporterPluginPre<State>,
-        importer::ImporterPluginPre<State>,
-    >,
-);
+pub struct Exports(StepPres);
 
 impl Exports {
     pub fn new(steps: &[Step], pre: &InstancePre<State>) -> wasmtime::Result<Exports> {
@@ -182,6 +183,17 @@ impl StepExports for Exports {
                 .ferry_plugin_importer()
                 .call_import(store, &context(cx), env, document),
         )
+    }
+
+    fn explains(&self) -> Result<(), String> {
+        Err(format!(
+            "explaining finding codes is not available before ferry:plugin@1.1.0, and this plugin was built for {VERSION}; rebuild it against ferry:plugin@{} as a validator that also exports `explainer` (docs/PLUGINS.md, Contract versions)",
+            super::newest::VERSION
+        ))
+    }
+
+    fn explain(&self, _store: &mut Store<State>, _code: &str) -> wasmtime::Result<Option<String>> {
+        Err(wasmtime::Error::msg(self.explains().unwrap_err()))
     }
 }
 

@@ -45,6 +45,14 @@ pub mod validator {
     });
 }
 
+/// The optional `explainer` export (a validator's finding codes, explained).
+pub mod explainer {
+    wasmtime::component::bindgen!({
+        world: "explainer-plugin",
+        path: "../wit",
+    });
+}
+
 pub mod approver {
     wasmtime::component::bindgen!({
         world: "approver-plugin",
@@ -85,28 +93,40 @@ pub mod importer {
     });
 }
 
+/// Each step's typed `InstancePre`.
+type StepPres = Pres<
+    masker::MaskerPluginPre<State>,
+    validator::ValidatorPluginPre<State>,
+    approver::ApproverPluginPre<State>,
+    exporter::ExporterPluginPre<State>,
+    importer::ImporterPluginPre<State>,
+>;
+
 /// A 1.1.0 component's step exports: called as they are, no conversion.
 pub struct Exports(
-    Pres<
-        masker::MaskerPluginPre<State>,
-        validator::ValidatorPluginPre<State>,
-        approver::ApproverPluginPre<State>,
-        exporter::ExporterPluginPre<State>,
-        importer::ImporterPluginPre<State>,
-    >,
+    StepPres,
+    /// A validator's `explainer`, when it exports one (it is optional).
+    Option<explainer::ExplainerPluginPre<State>>,
 );
 
 impl Exports {
     pub fn new(steps: &[Step], pre: &InstancePre<State>) -> wasmtime::Result<Exports> {
-        Ok(Exports(Pres::new(
-            steps,
-            pre,
-            masker::MaskerPluginPre::new,
-            validator::ValidatorPluginPre::new,
-            approver::ApproverPluginPre::new,
-            exporter::ExporterPluginPre::new,
-            importer::ImporterPluginPre::new,
-        )?))
+        let explainer = steps
+            .contains(&Step::Validate)
+            .then(|| explainer::ExplainerPluginPre::new(pre.clone()).ok())
+            .flatten();
+        Ok(Exports(
+            Pres::new(
+                steps,
+                pre,
+                masker::MaskerPluginPre::new,
+                validator::ValidatorPluginPre::new,
+                approver::ApproverPluginPre::new,
+                exporter::ExporterPluginPre::new,
+                importer::ImporterPluginPre::new,
+            )?,
+            explainer,
+        ))
     }
 }
 
@@ -178,5 +198,25 @@ impl StepExports for Exports {
             .instantiate(&mut *store)?
             .ferry_plugin_importer()
             .call_import(store, cx, env, document)
+    }
+
+    fn explains(&self) -> Result<(), String> {
+        match &self.1 {
+            Some(_) => Ok(()),
+            None => Err(
+                "it does not export ferry:plugin/explainer; a validator that also exports it (world explained-validator-plugin, or `export_explainer!` with the SDK) explains its codes"
+                    .into(),
+            ),
+        }
+    }
+
+    fn explain(&self, store: &mut Store<State>, code: &str) -> wasmtime::Result<Option<String>> {
+        let pre = self
+            .1
+            .as_ref()
+            .ok_or_else(|| wasmtime::Error::msg(self.explains().unwrap_err()))?;
+        pre.instantiate(&mut *store)?
+            .ferry_plugin_explainer()
+            .call_explain(store, code)
     }
 }
