@@ -33,7 +33,7 @@ pub fn info(code: &str, message: impl Into<String>) -> Finding {
 }
 
 impl Finding {
-    /// Where in the document (a JSON pointer, see [`crate::document::pointer`]).
+    /// Where in the document (a JSON pointer, see [`crate::document::pack_pointer`]).
     pub fn at(mut self, pointer: impl Into<String>) -> Self {
         self.path = Some(pointer.into());
         self

@@ -206,7 +206,7 @@ pub fn pointer(path: &[Segment]) -> String {
 }
 
 /// Where a scalar of a YAML text is, as a masker reports it (`MaskedValue::key`): its
-/// [`pointer`], after `[n]` (the document's index) when the text holds several `---` documents.
+/// [`pointer()`], after `[n]` (the document's index) when the text holds several `---` documents.
 pub fn key(documents: usize, document: usize, path: &[Segment]) -> String {
     if documents > 1 {
         format!("[{document}]{}", pointer(path))
