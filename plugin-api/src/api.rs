@@ -11,11 +11,13 @@ use crate::types::PluginError;
 
 /// Where requests go: the host (see [`Host`]) or, in tests, a fake.
 pub trait Palette {
+    /// Sends one request; an error when it could not be sent, with why.
     fn send(&self, request: &Request) -> Result<Response, String>;
 }
 
 /// The host's `palette-api` for one environment of the run.
 pub struct Host<'a> {
+    /// The environment's name, as the call's context gives it.
     pub env: &'a str,
 }
 
@@ -41,9 +43,13 @@ pub fn request(method: &str, path: &str, query: &[(&str, &str)], body: Option<St
 /// Palette's error body, as far as it could be read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
+    /// The HTTP status.
     pub status: u16,
+    /// Palette's error code (`ClusterProfileAlreadyExists`); empty when the body had none.
     pub code: String,
+    /// Palette's message.
     pub message: String,
+    /// Palette's `details`, as sent.
     pub details: Value,
 }
 

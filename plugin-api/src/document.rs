@@ -7,102 +7,136 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+/// A whole export document.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Profile {
+    /// Name, description, labels.
     #[serde(default)]
     pub metadata: Metadata,
+    /// Version, packs, variables.
     #[serde(default)]
     pub spec: Spec,
+    /// Every field not named above, kept as it was.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// `metadata`: who the profile is.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Metadata {
+    /// The profile's name.
     #[serde(default)]
     pub name: String,
+    /// Its description, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Key-only tags are labels whose value is `spectro__tag`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Map<String, Value>>,
+    /// Every field not named above, kept as it was.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// `spec`: what the profile holds.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Spec {
+    /// The profile's version, semver.
     #[serde(default)]
     pub version: String,
+    /// Its type, cloud type and packs.
     #[serde(default)]
     pub template: Template,
+    /// Profile variables (`{{.spectro.var.NAME}}`), if it declares any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<Vec<Variable>>,
+    /// Every field not named above, kept as it was.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// `spec.template`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Template {
+    /// `type`: `add-on`, `cluster`, `infra`...
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// `cloudType`: `all`, `aws`, `edge-native`...
     #[serde(rename = "cloudType", default, skip_serializing_if = "Option::is_none")]
     pub cloud_type: Option<String>,
+    /// The packs, in layer order.
     #[serde(default)]
     pub packs: Vec<Pack>,
+    /// Every field not named above, kept as it was.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// One pack of the profile.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Pack {
     /// Unique in a profile: a second copy of a pack is named `<display-name>--<pack>`.
     pub name: String,
+    /// `type`: `spectro`, `helm`, `manifest`, `oci`.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// `os`, `k8s`, `cni`, `csi`, `addon`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer: Option<String>,
+    /// The pack's version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The tag it was picked by (a version, or a wildcard like `1.2.x`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
     /// The pack's values, a YAML document as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<String>,
+    /// Manifests attached to the pack (a manifest pack's whole content).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manifests: Option<Vec<Manifest>>,
     /// Optional on manifest packs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry: Option<Value>,
+    /// Every field not named above, kept as it was.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// A Kubernetes manifest attached to a pack.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
+    /// Its name in the pack.
     #[serde(default)]
     pub name: String,
+    /// The YAML, as a string (one or more `---` documents).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
+    /// Every field not named above, kept as it was.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// A profile variable, `{{.spectro.var.NAME}}` in values.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Variable {
+    /// Its name.
     pub name: String,
+    /// The value it takes when a cluster gives none.
     #[serde(
         rename = "defaultValue",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub default_value: Option<String>,
+    /// Whether Palette masks it: its default is a secret.
     #[serde(
         rename = "isSensitive",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub is_sensitive: Option<bool>,
+    /// Every field not named above, kept as it was.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -113,6 +147,7 @@ impl Profile {
         serde_json::from_str(text).map_err(|e| format!("not a Palette profile export (JSON): {e}"))
     }
 
+    /// The document as compact JSON, with every field it was read with.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a profile always serializes")
     }
@@ -160,17 +195,22 @@ struct SkimTemplate<'a> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct SkimPack<'a> {
+    /// The pack's name.
     #[serde(borrow)]
     pub name: Cow<'a, str>,
+    /// Its values string, as it is in the text.
     #[serde(borrow)]
     pub values: Option<&'a RawValue>,
+    /// Its manifests' content strings.
     #[serde(borrow)]
     pub manifests: Option<Vec<SkimManifest<'a>>>,
 }
 
+/// A manifest's content string, borrowed.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct SkimManifest<'a> {
+    /// The YAML string, as it is in the text.
     #[serde(borrow)]
     pub content: Option<&'a RawValue>,
 }
@@ -179,8 +219,10 @@ pub struct SkimManifest<'a> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct SkimVariable<'a> {
+    /// The variable's name.
     #[serde(borrow)]
     pub name: Cow<'a, str>,
+    /// Its default string, as it is in the text.
     #[serde(rename = "defaultValue", borrow)]
     pub default_value: Option<&'a RawValue>,
     #[serde(skip)]
@@ -212,6 +254,7 @@ impl<'a> Skim<'a> {
         self.spec.as_ref()?.version.as_deref()
     }
 
+    /// The document's packs, in order.
     pub fn packs(&self) -> &[SkimPack<'a>] {
         let packs = self
             .spec

@@ -19,8 +19,11 @@ use crate::types::{ExportOutput, PackMeta, PluginError, ProfileRef};
 /// A profile as the metadata list shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
+    /// The profile's uid in the environment.
     pub uid: String,
+    /// Its name.
     pub name: String,
+    /// Its version.
     pub version: String,
 }
 

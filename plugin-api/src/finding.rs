@@ -1,7 +1,8 @@
 //! Short builders for findings:
-//! `finding::error("code", "message").at("/spec/..").about(Subject::Macro(name)).hint("..")`.
+//! `finding::error("code", "message").at("/spec/..").about(Subject::Macro(name)).hint("..")`,
+//! with `.fix(["--create-macros", ...])` when a `ferry` argument resolves it.
 
-use crate::types::{Finding, Severity, Subject};
+use crate::types::{Finding, Fix, Severity, Subject};
 
 fn new(severity: Severity, code: &str, message: impl Into<String>) -> Finding {
     Finding {
@@ -12,23 +13,27 @@ fn new(severity: Severity, code: &str, message: impl Into<String>) -> Finding {
         yaml_path: None,
         subject: None,
         hint: None,
+        fix: None,
     }
 }
 
+/// A finding of severity error: the profile cannot go ahead as it is.
 pub fn error(code: &str, message: impl Into<String>) -> Finding {
     new(Severity::Error, code, message)
 }
 
+/// A finding of severity warning: worth a look, does not stop the profile.
 pub fn warning(code: &str, message: impl Into<String>) -> Finding {
     new(Severity::Warning, code, message)
 }
 
+/// A finding of severity info.
 pub fn info(code: &str, message: impl Into<String>) -> Finding {
     new(Severity::Info, code, message)
 }
 
 impl Finding {
-    /// Where in the document (a JSON pointer, see [`crate::document::pointer`]).
+    /// Where in the document (a JSON pointer, see [`crate::document::pack_pointer`]).
     pub fn at(mut self, pointer: impl Into<String>) -> Self {
         self.path = Some(pointer.into());
         self
@@ -47,9 +52,18 @@ impl Finding {
         self
     }
 
-    /// How to fix it.
+    /// How to fix it, in words.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// The `ferry` arguments that fix it, one per element and unquoted
+    /// (`["--pack-map", "istio@1.6.2=Corp Mirror"]`); `VALUE` for what only the user knows.
+    pub fn fix<S: Into<String>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
+        self.fix = Some(Fix {
+            args: args.into_iter().map(Into::into).collect(),
+        });
         self
     }
 }

@@ -28,6 +28,8 @@
 //! export_masker!(Mine);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod document;
 pub mod export;
@@ -41,31 +43,31 @@ pub mod schema;
 pub mod validate;
 pub mod values;
 
-/// The contract version this crate was built from: the `@x.y.z` of `package ferry:plugin`.
-pub const CONTRACT_VERSION: &str = "1.0.0";
+/// The contract version this crate was built from: the `@x.y.z` of `package ferry:plugin` in
+/// `wit/ferry-plugin.wit`, read by this crate's build script (one source for the version).
+pub const CONTRACT_VERSION: &str = env!("FERRY_CONTRACT_VERSION");
 
-/// Generated bindings. Host interfaces and shared types come from the `sdk` world; each step
-/// world reuses them so a `Finding` is the same type whichever step produced it.
+/// Generated bindings of the newest contract (`wit/ferry-plugin.wit`). Host interfaces and shared
+/// types come from the `sdk` world; each step world reuses them so a `Finding` is the same type
+/// whichever step produced it. Their documentation is the WIT's.
+#[allow(missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
         world: "sdk",
-        path: "../wit",
+        path: "../wit/ferry-plugin.wit",
         generate_all,
     });
 
-    /// One step world: generates only its export, reusing the shared imports above.
+    /// One step world: generates only its export, reusing the shared imports above. The
+    /// `with:` keys carry the contract version, so the build script writes the invocations
+    /// (`step_worlds.rs`) from the WIT's package line.
     macro_rules! step_world {
         ($module:ident, $world:literal, $macro_name:literal, $bindings:literal, { $($with:tt)* }) => {
             pub mod $module {
                 wit_bindgen::generate!({
                     world: $world,
-                    path: "../wit",
-                    with: {
-                        "ferry:plugin/types@1.0.0": crate::bindings::ferry::plugin::types,
-                        "ferry:plugin/log@1.0.0": crate::bindings::ferry::plugin::log,
-                        "ferry:plugin/config@1.0.0": crate::bindings::ferry::plugin::config,
-                        $($with)*
-                    },
+                    path: "../wit/ferry-plugin.wit",
+                    with: { $($with)* },
                     pub_export_macro: true,
                     export_macro_name: $macro_name,
                     default_bindings_module: $bindings,
@@ -74,30 +76,11 @@ pub mod bindings {
         };
     }
 
-    step_world!(
-        masker,
-        "masker-plugin",
-        "export_masker",
-        "ferry_plugin_api::bindings::masker",
-        {}
-    );
-    step_world!(validator, "validator-plugin", "export_validator", "ferry_plugin_api::bindings::validator", {
-        "ferry:plugin/palette-api@1.0.0": crate::bindings::ferry::plugin::palette_api,
-        "ferry:plugin/http@1.0.0": crate::bindings::ferry::plugin::http,
-    });
-    step_world!(approver, "approver-plugin", "export_approver", "ferry_plugin_api::bindings::approver", {
-        "ferry:plugin/http@1.0.0": crate::bindings::ferry::plugin::http,
-    });
-    step_world!(exporter, "exporter-plugin", "export_exporter", "ferry_plugin_api::bindings::exporter", {
-        "ferry:plugin/palette-api@1.0.0": crate::bindings::ferry::plugin::palette_api,
-        "ferry:plugin/http@1.0.0": crate::bindings::ferry::plugin::http,
-    });
-    step_world!(importer, "importer-plugin", "export_importer", "ferry_plugin_api::bindings::importer", {
-        "ferry:plugin/palette-api@1.0.0": crate::bindings::ferry::plugin::palette_api,
-    });
+    include!(concat!(env!("OUT_DIR"), "/step_worlds.rs"));
 }
 
 pub use bindings::approver::export_approver;
+pub use bindings::explainer::export_explainer;
 pub use bindings::exporter::export_exporter;
 pub use bindings::ferry::plugin::{config, http, log, palette_api, types};
 pub use bindings::importer::export_importer;
@@ -111,6 +94,11 @@ pub mod masker {
 /// The trait a validator implements.
 pub mod validator {
     pub use crate::bindings::validator::exports::ferry::plugin::validator::Guest;
+}
+/// The trait a validator that explains its finding codes implements too (since 1.1.0), exported
+/// with [`export_explainer!`] beside [`export_validator!`].
+pub mod explainer {
+    pub use crate::bindings::explainer::exports::ferry::plugin::explainer::Guest;
 }
 /// The trait an approver implements.
 pub mod approver {

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use regex_lite::Regex;
 
+/// What a `{{.spectro.KIND.NAME}}` reference points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// A user macro: defined per project, tenant or system; not carried by an export.
@@ -19,8 +20,10 @@ pub enum Kind {
     Var,
 }
 
+/// One `{{.spectro.…}}` reference found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
+    /// What it points at.
     pub kind: Kind,
     /// What follows the kind: `NAME` for macros and variables, `PACK.KEY` for packs.
     pub name: String,

@@ -99,8 +99,11 @@ use crate::values::{self, Segment};
 /// A value the allow-list kept in clear: where it is and the rule it would have fired.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
+    /// JSON pointer to the document string that holds it.
     pub pointer: String,
+    /// Where it is inside that string's YAML, as a masked value's key says it.
     pub key: String,
+    /// The rule that would have masked it.
     pub rule: String,
 }
 
@@ -680,6 +683,7 @@ impl AllowList {
         AllowList { entries }
     }
 
+    /// Whether it allows nothing.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -12,13 +12,16 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 /// One step of a path into the YAML tree.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Segment {
+    /// A mapping's key.
     Key(String),
+    /// A sequence's index, from 0.
     Index(usize),
 }
 
 /// A scalar value (not a key) of the YAML document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scalar {
+    /// Where it is: keys and array indexes from the document's root.
     pub path: Vec<Segment>,
     /// The value as YAML reads it (quotes and escapes resolved).
     pub value: String,
@@ -203,7 +206,7 @@ pub fn pointer(path: &[Segment]) -> String {
 }
 
 /// Where a scalar of a YAML text is, as a masker reports it (`MaskedValue::key`): its
-/// [`pointer`], after `[n]` (the document's index) when the text holds several `---` documents.
+/// [`pointer()`], after `[n]` (the document's index) when the text holds several `---` documents.
 pub fn key(documents: usize, document: usize, path: &[Segment]) -> String {
     if documents > 1 {
         format!("[{document}]{}", pointer(path))

@@ -7,6 +7,7 @@ mod bulk_projects;
 mod bulk_support;
 mod cli_output;
 mod client;
+mod contract;
 mod credential_providers;
 mod credentials;
 mod credentials_leak;

@@ -526,7 +526,7 @@ async fn conflicts_and_an_approval_gate() {
         home.path(),
         "ferry_plugin_example_ticket_approver",
         "ticket-approver",
-        "steps = [\"approve\"]\ncontract = \"1.0.0\"\ncapabilities = [\"http:http://127.0.0.1:9\"]\n",
+        "steps = [\"approve\"]\ncapabilities = [\"http:http://127.0.0.1:9\"]\n",
     );
     assert_eq!(code, 0, "{err}");
     let policy = write(

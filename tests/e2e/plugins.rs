@@ -1,11 +1,12 @@
 //! The plugin runtime as a user sees it: `ferry plugin list|inspect|install|run`, built-ins,
 //! the compiled cache, and plugins that misbehave on purpose.
 
+use ferry::runtime::manifest::HOST_CONTRACT;
 use serde_json::Value;
 
 use crate::support::{ferry, install_fixture, run, wasm_dir};
 
-const MASKER: &str = "contract = \"1.0.0\"\nsteps = [\"mask\"]\n";
+const MASKER: &str = "steps = [\"mask\"]\n";
 
 /// A document with a schema-marked secret, a sensitive variable and an unmarked one.
 fn secret_document(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
@@ -44,7 +45,7 @@ fn plugin_list_on_a_fresh_home_shows_the_built_ins() {
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("ID "), "{out}");
     assert!(
-        out.contains("palette-mask") && out.contains("built-in") && out.contains("1.0.0"),
+        out.contains("palette-mask") && out.contains("built-in") && out.contains(HOST_CONTRACT),
         "{out}"
     );
 
@@ -64,7 +65,10 @@ fn plugin_list_on_a_fresh_home_shows_the_built_ins() {
         "the embedded component is the built one"
     );
     assert_eq!(mask["steps"], serde_json::json!(["mask"]));
-    assert_eq!(mask["contract"], "1.0.0");
+    assert_eq!(
+        mask["contract"], HOST_CONTRACT,
+        "the contract the SDK builds against"
+    );
 }
 
 #[test]
@@ -290,7 +294,7 @@ config = { mode = "print" }
 #[test]
 fn an_ungranted_capability_answers_every_call_with_a_refusal() {
     let home = tempfile::tempdir().unwrap();
-    let validator = "contract = \"1.0.0\"\nsteps = [\"validate\"]\n";
+    let validator = "steps = [\"validate\"]\n";
     install_fixture(
         home.path(),
         "ferry_plugin_sneaky",
@@ -414,7 +418,12 @@ fn a_plugin_built_for_contract_2_is_refused_before_it_runs() {
         "contract = \"2.0.0\"\nsteps = [\"mask\"]\n",
     );
     assert_eq!(code, 1);
-    assert!(err.contains("built for plugin contract ferry:plugin@2.0.0, but this ferry implements ferry:plugin@1.0.0"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "built for plugin contract ferry:plugin@2.0.0, but this ferry implements ferry:plugin@{HOST_CONTRACT}"
+        )),
+        "{err}"
+    );
     assert!(
         err.contains("upgrade ferry"),
         "the message says how to fix it: {err}"
@@ -424,9 +433,13 @@ fn a_plugin_built_for_contract_2_is_refused_before_it_runs() {
         "nothing installed"
     );
 
-    // A manifest that claims 1.0.0 does not get it past: install compiles it, and the
-    // component's own exports say 2.0.0.
-    let (code, _, err) = install_fixture(home.path(), "ferry_plugin_future", "future", MASKER);
+    // A manifest that claims 1.1.0 does not get it past: the component's own exports say 2.0.0.
+    let (code, _, err) = install_fixture(
+        home.path(),
+        "ferry_plugin_future",
+        "future",
+        "contract = \"1.1.0\"\nsteps = [\"mask\"]\n",
+    );
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("not installed") && err.contains("ferry:plugin@2.0.0"),
@@ -489,8 +502,7 @@ fn a_granted_plugin_reaches_palette_through_ferrys_client_read_only() {
     let sandbox = Sandbox::start(&tmp.path().join("sandbox"), &[]);
     let home = tmp.path().join("home");
     login(&home, &sandbox, "prod", PASSPHRASE);
-    let validator =
-        "contract = \"1.0.0\"\nsteps = [\"validate\"]\ncapabilities = [\"palette-api:read\"]\n";
+    let validator = "steps = [\"validate\"]\ncapabilities = [\"palette-api:read\"]\n";
     // `ungranted` asks in its manifest, but the policy grants it nothing.
     for id in ["reader", "writer", "ungranted"] {
         let (code, _, err) = install_fixture(&home, "ferry_plugin_sneaky", id, validator);

@@ -15,7 +15,7 @@ use crate::credentials_sandbox::Sandbox;
 use crate::support::{ferry, install_fixture, repo_root, run};
 
 const KEY: &str = "attack-me-KEY1";
-const VALIDATOR: &str = "contract = \"1.0.0\"\nsteps = [\"validate\"]\n";
+const VALIDATOR: &str = "steps = [\"validate\"]\n";
 /// A profile export with a sensitive variable the built-in masker takes out.
 const SECRET_DOC: &str = r#"{"metadata":{"name":"web"},"spec":{"version":"1.0.0","template":{"type":"add-on","packs":[]},"variables":[{"name":"db","isSensitive":true,"defaultValue":"HUNTER2-pw"}]}}"#;
 
@@ -74,12 +74,8 @@ fn message(all: &Value, id: &str) -> String {
 fn a_compiled_component_swapped_or_crafted_is_recompiled_never_run() {
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
-    let (code, _, err) = install_fixture(
-        home,
-        "ferry_plugin_hostile",
-        "evil",
-        "contract = \"1.0.0\"\nsteps = [\"mask\"]\n",
-    );
+    let (code, _, err) =
+        install_fixture(home, "ferry_plugin_hostile", "evil", "steps = [\"mask\"]\n");
     assert_eq!(code, 0, "{err}");
     let doc = home.join("profile.json");
     fs::write(&doc, SECRET_DOC).unwrap();
@@ -351,7 +347,7 @@ fn a_plugin_cannot_leave_the_api_paths_it_is_allowed() {
 fn a_manifest_cannot_raise_its_own_limits() {
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
-    let greedy = "contract = \"1.0.0\"\nsteps = [\"mask\"]\n[limits]\ntimeout-ms = 3600000\nmemory-mib = 4096\n";
+    let greedy = "steps = [\"mask\"]\n[limits]\ntimeout-ms = 3600000\nmemory-mib = 4096\n";
     assert_eq!(
         install_fixture(home, "ferry_plugin_hostile", "greedy", greedy).0,
         0

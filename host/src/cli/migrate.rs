@@ -598,15 +598,7 @@ fn findings_cell(findings: Option<&str>) -> String {
 /// The command that retries only what failed or was not reached: the same options, `--resume`
 /// on this journal. Values given with `--set` are not repeated (they may be secrets).
 fn retry_command(args: &Args, path: &Path) -> String {
-    let quote = |s: &str| {
-        if s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=@:,".contains(c))
-        {
-            s.to_string()
-        } else {
-            format!("'{}'", s.replace('\'', r"'\''"))
-        }
-    };
+    let quote = super::shell::quote;
     let mut parts = vec![
         "ferry migrate".to_string(),
         format!("--from {}", quote(&args.from)),

@@ -35,6 +35,7 @@ pub mod progress;
 pub mod projects;
 pub mod sandbox;
 pub mod session;
+pub mod shell;
 pub mod table;
 pub mod validate;
 

@@ -44,6 +44,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// What a finding code of a validator means and how to resolve it (a validator built for
+    /// ferry:plugin@1.1.0 or later that exports `explainer`, as palette-validate does).
+    Explain { id: String, code: String },
     /// Install a plugin from its manifest (ferry-plugin.toml, with the wasm beside it), or from
     /// a project folder. It is compiled now, so that its first run is fast.
     Install { manifest: PathBuf },
@@ -126,6 +129,17 @@ pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
         Command::Test(a) => super::plugin_test::run(a, &home, policy()?),
         Command::List { output } => list(&home, &policy()?, output),
         Command::Inspect { id, output } => inspect(&home, policy()?, &id, output),
+        Command::Explain { id, code } => {
+            let entry = catalog::find(&home, &id)?;
+            let plugin = Runtime::new(&home, policy()?)?.load(&entry)?;
+            match plugin.explain(&code)? {
+                Some(text) => outln!("{code}: {text}")?,
+                None => anyhow::bail!(
+                    "{id} does not report '{code}'; the codes a plugin reports are in its findings (`ferry validate --output json`)"
+                ),
+            }
+            Ok(exit::success())
+        }
         Command::New {
             name,
             step,
@@ -232,6 +246,13 @@ fn grants_of(policy: &Policy, entry: &Entry) -> Vec<String> {
         .collect()
 }
 
+/// The contract version a plugin was built for, as its component says ("-" when it says none).
+fn contract_of(entry: &Entry) -> String {
+    entry
+        .contract()
+        .map_or_else(|| "-".to_string(), |v| v.to_string())
+}
+
 fn list(home: &std::path::Path, policy: &Policy, output: Output) -> anyhow::Result<ExitCode> {
     let entries = catalog::all(home);
     let mut rows = Vec::new();
@@ -243,7 +264,7 @@ fn list(home: &std::path::Path, policy: &Policy, output: Output) -> anyhow::Resu
             e.manifest.version.to_string(),
             origin_name(e.origin).to_string(),
             steps_of(e),
-            e.manifest.contract.to_string(),
+            contract_of(e),
             e.sha256[..12].to_string(),
             if grants.is_empty() {
                 "-".to_string()
@@ -253,7 +274,7 @@ fn list(home: &std::path::Path, policy: &Policy, output: Output) -> anyhow::Resu
         ]);
         items.push(json!({
             "id": e.manifest.id, "version": e.manifest.version.to_string(), "origin": e.origin,
-            "steps": e.manifest.steps, "contract": e.manifest.contract.to_string(), "sha256": e.sha256,
+            "steps": e.manifest.steps, "contract": contract_of(e), "sha256": e.sha256,
             "capabilities": e.manifest.capabilities, "grants": grants, "description": e.manifest.description,
         }));
     }
@@ -282,7 +303,7 @@ fn inspect(
     let mut info = json!({
         "id": m.id, "version": m.version.to_string(), "description": m.description,
         "origin": entry.origin, "path": entry.dir.as_ref().map(|d| d.display().to_string()),
-        "steps": m.steps, "contract": m.contract.to_string(),
+        "steps": m.steps, "contract": contract_of(&entry),
         "host_contract": crate::runtime::manifest::HOST_CONTRACT,
         "sha256": entry.sha256, "capabilities": m.capabilities,
         "grants": grants_of(rt.policy(), &entry),
@@ -598,6 +619,8 @@ pub(super) fn finding_json(f: &types::Finding) -> Value {
         let (kind, name) = super::findings::subject(s);
         json!({ "kind": kind, "name": name })
     });
-    json!({ "severity": super::findings::severity(f.severity), "code": f.code, "message": f.message,
-            "path": f.path, "yaml_path": f.yaml_path, "subject": subject, "hint": f.hint })
+    let mut v = json!({ "severity": super::findings::severity(f.severity), "code": f.code, "message": f.message,
+            "path": f.path, "yaml_path": f.yaml_path, "subject": subject, "hint": f.hint });
+    super::findings::add_fix(&mut v, f);
+    v
 }

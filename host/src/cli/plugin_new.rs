@@ -8,7 +8,8 @@ use anyhow::Context as _;
 
 use crate::runtime::manifest::{HOST_CONTRACT, Step};
 
-/// The contract, as this ferry implements it.
+/// The newest contract this ferry implements; a project is built against it (its version is the
+/// component's, so the manifest does not repeat it).
 pub const WIT: &str = include_str!("../../../wit/ferry-plugin.wit");
 
 /// Where the SDK crate was when this binary was built (a checkout of ferry).
@@ -157,6 +158,7 @@ pub fn create(
         text.replace("{{id}}", name)
             .replace("{{crate}}", name)
             .replace("{{world}}", world(step))
+            // JavaScript imports name the interface with its version.
             .replace("{{contract}}", HOST_CONTRACT)
             .replace(
                 "{{sdk}}",
@@ -166,7 +168,7 @@ pub fn create(
             )
     };
     let manifest = format!(
-        "# What ferry needs to know to install and run this plugin.\nid = \"{name}\"\nversion = \"0.1.0\"\ndescription = \"A {step} step written in {lang}\"\n# The ferry:plugin version it is built against (wit/ferry-plugin.wit).\ncontract = \"{HOST_CONTRACT}\"\nsteps = [\"{step}\"]\n# Written by `ferry plugin build`.\nwasm = \"{name}.wasm\"\n# What it may call beyond log and config; the policy must grant each (docs/PLUGINS.md).\ncapabilities = {}\n",
+        "# What ferry needs to know to install and run this plugin.\nid = \"{name}\"\nversion = \"0.1.0\"\ndescription = \"A {step} step written in {lang}\"\nsteps = [\"{step}\"]\n# Written by `ferry plugin build`.\nwasm = \"{name}.wasm\"\n# What it may call beyond log and config; the policy must grant each (docs/PLUGINS.md).\ncapabilities = {}\n",
         capabilities(step),
         lang = format!("{lang:?}").to_lowercase(),
     );

@@ -237,6 +237,7 @@ impl Pipeline {
                         yaml_path: None,
                         subject: None,
                         hint: None,
+                        fix: None,
                     },
                 }),
             }

@@ -59,6 +59,14 @@ impl Entry {
             }
         }
     }
+
+    /// The contract version it was built for, as its component's exports say (read without
+    /// compiling it); none when they do not say one ferry can read.
+    pub fn contract(&self) -> Option<semver::Version> {
+        let wasm = self.wasm().ok()?;
+        let (_, exports) = super::imports::component_interfaces(&wasm).ok()?;
+        super::contract::of_component(&exports, &self.manifest.steps).ok()
+    }
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -9,7 +9,14 @@ use wasmparser::{Parser, Payload};
 /// The names of the instances a component imports at its top level (`wasi:io/poll@0.2.12`,
 /// `ferry:plugin/log@1.0.0`). Nested modules' and components' imports are satisfied inside it.
 pub fn component_imports(wasm: &[u8]) -> anyhow::Result<Vec<String>> {
-    let mut names = Vec::new();
+    Ok(component_interfaces(wasm)?.0)
+}
+
+/// A component's top-level (imports, exports). The exports (`ferry:plugin/masker@1.1.0`) say the
+/// contract version it was built for, read without compiling it.
+pub fn component_interfaces(wasm: &[u8]) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let mut imports = Vec::new();
+    let mut exports = Vec::new();
     // parse_all walks nested modules and components too: each opens with a Version payload and
     // closes with End, so depth 1 is the component itself.
     let mut depth = 0usize;
@@ -26,13 +33,18 @@ pub fn component_imports(wasm: &[u8]) -> anyhow::Result<Vec<String>> {
             Payload::End(_) => depth = depth.saturating_sub(1),
             Payload::ComponentImportSection(section) if depth == 1 => {
                 for import in section {
-                    names.push(import.context("a malformed import")?.name.name.to_string());
+                    imports.push(import.context("a malformed import")?.name.name.to_string());
+                }
+            }
+            Payload::ComponentExportSection(section) if depth == 1 => {
+                for export in section {
+                    exports.push(export.context("a malformed export")?.name.name.to_string());
                 }
             }
             _ => {}
         }
     }
-    Ok(names)
+    Ok((imports, exports))
 }
 
 /// How ferry links one import.

@@ -5,7 +5,7 @@
 //! id = "acme-mask"
 //! version = "1.2.0"
 //! description = "Masks ACME's internal tokens"
-//! contract = "1.0.0"             # the ferry:plugin version it was built against
+//! contract = "1.1.0"             # optional: ferry reads it from the component; if given, it must agree
 //! steps = ["mask"]
 //! wasm = "acme_mask.wasm"        # beside the manifest
 //! sha256 = "…"                   # optional; recorded by `ferry plugin install`
@@ -23,7 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use super::limits::LimitOverrides;
 
-/// The contract this host implements (`package ferry:plugin@…` in `wit/`).
+/// The newest contract this host implements (`package ferry:plugin@…` in `wit/ferry-plugin.wit`);
+/// it runs plugins built for any earlier minor of the same major too (`runtime::contract`).
 pub const HOST_CONTRACT: &str = ferry_plugin_api::CONTRACT_VERSION;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -33,7 +34,10 @@ pub struct Manifest {
     pub version: Version,
     #[serde(default)]
     pub description: String,
-    pub contract: Version,
+    /// The ferry:plugin version it was built against. The component's exports say it too, and
+    /// are what counts; a manifest that gives it lets ferry refuse a plugin before reading it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<Version>,
     pub steps: Vec<Step>,
     pub wasm: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -197,14 +201,27 @@ impl Manifest {
         Ok(manifest)
     }
 
-    /// Whether this host can run a plugin built for the manifest's contract version.
+    /// Whether this host can run a plugin built for the manifest's contract version, if it gives one.
     pub fn check_contract(&self) -> Result<(), String> {
-        check_contract(&self.contract)
+        self.contract.as_ref().map_or(Ok(()), check_contract)
+    }
+
+    /// Whether the manifest's contract, if it gives one, is the one the component was built for.
+    pub fn check_claim(&self, built_for: &Version) -> Result<(), String> {
+        match &self.contract {
+            Some(claim) if (claim.major, claim.minor) != (built_for.major, built_for.minor) => {
+                Err(format!(
+                    "its manifest says contract = \"{claim}\", but the component was built against ferry:plugin@{built_for} (the version of the interfaces it exports); set contract = \"{built_for}\" in ferry-plugin.toml, or leave `contract` out: ferry reads it from the component"
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 }
 
 /// A plugin built for contract `built_for` runs here when the major versions match and the host's
-/// minor is at least the plugin's (a minor version only adds). Before 1.0 every minor breaks.
+/// minor is at least the plugin's (a minor version only adds; `runtime::contract` has a module
+/// per minor). Before 1.0 every minor breaks.
 pub fn check_contract(built_for: &Version) -> Result<(), String> {
     let host = Version::parse(HOST_CONTRACT).expect("the host contract version is valid semver");
     let compatible = built_for.major == host.major
@@ -218,14 +235,21 @@ pub fn check_contract(built_for: &Version) -> Result<(), String> {
     }
     let fix = if (built_for.major, built_for.minor) > (host.major, host.minor) {
         format!(
-            "upgrade ferry to a release that supports ferry:plugin@{}.{}, or use a build of the plugin made for ferry:plugin@{}.x",
-            built_for.major, built_for.minor, host.major
+            "upgrade ferry to a release that supports ferry:plugin@{}.{}, or rebuild the plugin against ferry:plugin@{}.{} (its wit/, or ferry-plugin-api {host})",
+            built_for.major, built_for.minor, host.major, host.minor
         )
     } else {
-        format!("rebuild the plugin against ferry:plugin@{host} (ferry-plugin-api {host})")
+        format!(
+            "rebuild the plugin against ferry:plugin@{host} (its wit/, or ferry-plugin-api {host})"
+        )
+    };
+    let runs = if host.major == 0 {
+        format!("{}.{}", host.major, host.minor)
+    } else {
+        format!("{}.0 to {}.{}", host.major, host.major, host.minor)
     };
     Err(format!(
-        "it was built for plugin contract ferry:plugin@{built_for}, but this ferry implements ferry:plugin@{host}; {fix}"
+        "it was built for plugin contract ferry:plugin@{built_for}, but this ferry implements ferry:plugin@{host} (it runs plugins built for {runs}); {fix}"
     ))
 }
 
@@ -240,17 +264,19 @@ mod tests {
     #[test]
     fn contract_compatibility_follows_semver() {
         assert!(check_contract(&v("1.0.0")).is_ok());
+        assert!(check_contract(&v("1.1.0")).is_ok());
         let newer_major = check_contract(&v("2.0.0")).unwrap_err();
         assert!(
             newer_major.contains("ferry:plugin@2.0.0")
-                && newer_major.contains("ferry:plugin@1.0.0"),
+                && newer_major.contains("ferry:plugin@1.1.0"),
             "{newer_major}"
         );
         assert!(newer_major.contains("upgrade ferry"), "{newer_major}");
+        let newer_minor = check_contract(&v("1.2.0")).unwrap_err();
         assert!(
-            check_contract(&v("1.1.0"))
-                .unwrap_err()
-                .contains("upgrade ferry")
+            newer_minor.contains("upgrade ferry to a release that supports ferry:plugin@1.2")
+                && newer_minor.contains("rebuild the plugin against ferry:plugin@1.1"),
+            "{newer_minor}"
         );
         assert!(
             check_contract(&v("0.9.0"))
@@ -263,6 +289,11 @@ mod tests {
     fn manifests_are_checked() {
         let ok = "id = \"a-b\"\nversion = \"1.0.0\"\ncontract = \"1.0.0\"\nsteps = [\"mask\"]\nwasm = \"a.wasm\"\ncapabilities = [\"palette-api:read\", \"http:https://vault.example/\"]\n[limits]\ntimeout-ms = 10\n";
         let m = Manifest::parse(ok, "test").unwrap();
+        assert!(m.check_claim(&v("1.0.3")).is_ok());
+        let drift = m.check_claim(&v("1.1.0")).unwrap_err();
+        assert!(drift.contains("set contract = \"1.1.0\""), "{drift}");
+        let unsaid = Manifest::parse(&ok.replace("contract = \"1.0.0\"\n", ""), "test").unwrap();
+        assert!(unsaid.contract.is_none() && unsaid.check_claim(&v("1.1.0")).is_ok());
         assert_eq!(
             m.capabilities,
             [

@@ -2,11 +2,11 @@
 //!
 //! - One [`Runtime`] (one `Engine`) per process; a background thread ticks the engine's epoch so
 //!   every call has a deadline.
-//! - Loading a plugin ([`Runtime::load`]) checks its manifest's contract version *before* compiling
-//!   anything, then what the policy says of it (pinned version and digest, signature: see
-//!   [`policy::Policy::admit`]), compiles it (or loads the compiled form from [`cache`]), checks the
-//!   versions of the interfaces it exports, and links it: the result is an `InstancePre` per
-//!   plugin. Imports ferry never provides ([`imports`]) are refused before compiling;
+//! - Loading a plugin ([`Runtime::load`]) checks its manifest's contract version (when it gives
+//!   one) *before* compiling anything, then what the policy says of it (pinned version and digest,
+//!   signature: see [`policy::Policy::admit`]), compiles it (or loads the compiled form from
+//!   [`cache`]), reads the contract version of the interfaces it exports, and links it with that
+//!   version's bindings ([`contract`]): the result is an `InstancePre` per plugin. Imports ferry never provides ([`imports`]) are refused before compiling;
 //!   `palette-api` and `http` are always linked, and answer a plugin not granted them with an
 //!   error on every call.
 //! - Each call gets a fresh `Store` with a memory cap and a deadline; the output is measured
@@ -16,10 +16,10 @@
 // rare and read by people, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
-pub mod bindings;
 pub mod cache;
 pub mod catalog;
 mod compile_progress;
+pub mod contract;
 pub mod error;
 mod guest_error;
 pub mod host;
@@ -32,6 +32,9 @@ pub mod plugin;
 pub mod policy;
 pub mod pool;
 pub mod signature;
+
+/// The newest contract's bindings: the types every caller of the runtime works with.
+pub use contract::newest as bindings;
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};

@@ -4,13 +4,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::component::{HasSelf, InstancePre, Linker};
+use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Engine, Store, Trap};
 
 use super::Runtime;
-use super::bindings::{self, approver, exporter, importer, masker, types, validator};
+use super::bindings::{self, types};
 use super::cache::Outcome;
 use super::catalog::{Entry, Origin};
+use super::contract::{self, Call, ContractError, StepExports};
 use super::error::{FailureKind, PluginFailure};
 use super::host::{CallInfo, CallSetup, HttpGrant, PaletteGrant, Refusal, Refused, State};
 use super::imports;
@@ -34,16 +35,8 @@ pub struct Plugin {
     engine: Engine,
     slots: Arc<super::pool::CallSlots>,
     setup: CallSetup,
-    pres: StepPres,
-}
-
-#[derive(Default)]
-struct StepPres {
-    masker: Option<masker::MaskerPluginPre<State>>,
-    validator: Option<validator::ValidatorPluginPre<State>>,
-    approver: Option<approver::ApproverPluginPre<State>>,
-    exporter: Option<exporter::ExporterPluginPre<State>>,
-    importer: Option<importer::ImporterPluginPre<State>>,
+    /// Its step calls, through the bindings of the contract version it was built for.
+    steps: Box<dyn StepExports>,
 }
 
 fn failure(manifest: &Manifest, step: &str, kind: FailureKind) -> PluginFailure {
@@ -61,7 +54,7 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
     let step_names = steps.join(",");
     let fail = |kind| failure(m, &step_names, kind);
 
-    // The manifest's word first: an incompatible plugin is refused before anything is compiled.
+    // The manifest's word first (when it gives one): refused before anything is read or compiled.
     m.check_contract()
         .map_err(|message| fail(FailureKind::Incompatible { message }))?;
     let wasm = entry.wasm().map_err(|e| {
@@ -73,8 +66,9 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
     rt.policy()
         .admit(entry)
         .map_err(|message| fail(FailureKind::Untrusted { message }))?;
-    // Imports ferry will never link are read from the binary before anything is compiled.
-    let imports = imports::component_imports(&wasm).map_err(|e| {
+    // Imports ferry will never link, and the contract version, are read from the binary before
+    // anything is compiled.
+    let (imports, exports) = imports::component_interfaces(&wasm).map_err(|e| {
         fail(FailureKind::Load {
             message: format!("not a WebAssembly component ferry can run: {e:#}"),
         })
@@ -85,6 +79,18 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
             message,
         })
     })?;
+    // The component's own word: the version of the step interfaces it exports picks the
+    // bindings it runs with.
+    let version = contract::of_component(&exports, &m.steps).map_err(|e| {
+        fail(match e {
+            ContractError::Missing { message } => FailureKind::Load { message },
+            ContractError::Incompatible { message } => FailureKind::Incompatible { message },
+        })
+    })?;
+    manifest::check_contract(&version)
+        .map_err(|message| fail(FailureKind::Incompatible { message }))?;
+    m.check_claim(&version)
+        .map_err(|message| fail(FailureKind::Incompatible { message }))?;
     let (component, outcome) = rt
         .cache()
         .load(
@@ -108,38 +114,6 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
         }
     );
 
-    let exports: Vec<String> = component
-        .component_type()
-        .exports(rt.engine())
-        .map(|(name, _)| name.to_string())
-        .collect();
-
-    // Then the component's own word: the versions of the step interfaces it exports.
-    for step in &m.steps {
-        let export = exports
-            .iter()
-            .find(|e| e.split('@').next() == Some(step.interface()))
-            .ok_or_else(|| {
-                fail(FailureKind::Load {
-                    message: format!(
-                        "its manifest says it serves step '{step}', but the component does not export {}; it exports: {}",
-                        step.interface(),
-                        exports.join(", ")
-                    ),
-                })
-            })?;
-        let version = export
-            .split_once('@')
-            .and_then(|(_, v)| semver::Version::parse(v).ok())
-            .ok_or_else(|| {
-                fail(FailureKind::Incompatible {
-                    message: format!("it exports {export} without a contract version"),
-                })
-            })?;
-        manifest::check_contract(&version)
-            .map_err(|message| fail(FailureKind::Incompatible { message }))?;
-    }
-
     let grants = rt.policy().granted(entry);
     let linker = rt.linker().map_err(|e| {
         fail(FailureKind::Load {
@@ -151,7 +125,7 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
             message: format!("cannot link: {e:#}"),
         })
     })?;
-    let pres = step_pres(m, &pre).map_err(|e| {
+    let steps = contract::step_exports(&version, &m.steps, &pre).map_err(|e| {
         fail(FailureKind::Load {
             message: format!("{e:#}"),
         })
@@ -190,7 +164,7 @@ pub(super) fn load(rt: &Runtime, entry: &Entry) -> Result<Plugin, PluginFailure>
         engine: rt.engine().clone(),
         slots: rt.slots.clone(),
         setup,
-        pres,
+        steps,
     })
 }
 
@@ -215,22 +189,6 @@ pub(super) fn linker(engine: &Engine) -> anyhow::Result<Linker<State>> {
     bindings::palette_api::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
     bindings::http::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
     Ok(linker)
-}
-
-fn step_pres(m: &Manifest, pre: &InstancePre<State>) -> anyhow::Result<StepPres> {
-    let mut pres = StepPres::default();
-    for step in &m.steps {
-        match step {
-            Step::Mask => pres.masker = Some(masker::MaskerPluginPre::new(pre.clone())?),
-            Step::Validate => {
-                pres.validator = Some(validator::ValidatorPluginPre::new(pre.clone())?)
-            }
-            Step::Approve => pres.approver = Some(approver::ApproverPluginPre::new(pre.clone())?),
-            Step::Export => pres.exporter = Some(exporter::ExporterPluginPre::new(pre.clone())?),
-            Step::Import => pres.importer = Some(importer::ImporterPluginPre::new(pre.clone())?),
-        }
-    }
-    Ok(pres)
 }
 
 /// The guarded interfaces `m` is not granted, each with what every call of it will be told.
@@ -310,9 +268,18 @@ impl Plugin {
         )
     }
 
-    /// The typed `InstancePre` of a step, if this plugin serves it.
-    fn serving<'a, P>(&self, step: Step, pre: &'a Option<P>) -> Result<&'a P, PluginFailure> {
-        pre.as_ref().ok_or_else(|| self.not_serving(step))
+    /// The contract version it was built for (read from its exports), which it runs with.
+    pub fn contract(&self) -> &'static str {
+        self.steps.version()
+    }
+
+    /// Whether this plugin serves `step`: its manifest lists it (and loading found the export).
+    fn serving(&self, step: Step) -> Result<(), PluginFailure> {
+        if self.manifest.steps.contains(&step) {
+            Ok(())
+        } else {
+            Err(self.not_serving(step))
+        }
     }
 
     /// Runs one call in a fresh store and turns whatever happens into a result or a failure.
@@ -321,8 +288,9 @@ impl Plugin {
         &self,
         step: Step,
         cx: &types::Context,
-        f: impl FnOnce(&mut Store<State>) -> wasmtime::Result<Result<R, types::PluginError>>,
+        f: impl FnOnce(&mut Store<State>) -> Call<R>,
     ) -> Result<R, PluginFailure> {
+        self.serving(step)?;
         // A slot of the instance pool first: the deadline counts from when the call can run (and
         // the time charged to plugin steps is the call's, not the wait).
         let _slot = self.slots.acquire();
@@ -335,7 +303,7 @@ impl Plugin {
         &self,
         step: Step,
         cx: &types::Context,
-        f: impl FnOnce(&mut Store<State>) -> wasmtime::Result<Result<R, types::PluginError>>,
+        f: impl FnOnce(&mut Store<State>) -> Call<R>,
     ) -> Result<R, PluginFailure> {
         let call = CallInfo {
             scope: CallScope {
@@ -417,11 +385,8 @@ impl Plugin {
         document: &str,
         packs: &[types::PackMeta],
     ) -> Result<types::MaskOutput, PluginFailure> {
-        let pre = self.serving(Step::Mask, &self.pres.masker)?;
         let out = self.call(Step::Mask, cx, |store| {
-            pre.instantiate(&mut *store)?
-                .ferry_plugin_masker()
-                .call_mask(store, cx, document, packs)
+            self.steps.mask(store, cx, document, packs)
         })?;
         // A value whose place cannot be found again could not be restored at import: refused
         // here rather than lost there.
@@ -450,11 +415,8 @@ impl Plugin {
         document: &str,
         packs: &[types::PackMeta],
     ) -> Result<Vec<types::Finding>, PluginFailure> {
-        let pre = self.serving(Step::Validate, &self.pres.validator)?;
         self.call(Step::Validate, cx, |store| {
-            pre.instantiate(&mut *store)?
-                .ferry_plugin_validator()
-                .call_validate(store, cx, document, packs)
+            self.steps.validate(store, cx, document, packs)
         })
     }
 
@@ -464,11 +426,8 @@ impl Plugin {
         document: &str,
         findings: &[types::Finding],
     ) -> Result<types::Decision, PluginFailure> {
-        let pre = self.serving(Step::Approve, &self.pres.approver)?;
         self.call(Step::Approve, cx, |store| {
-            pre.instantiate(&mut *store)?
-                .ferry_plugin_approver()
-                .call_approve(store, cx, document, findings)
+            self.steps.approve(store, cx, document, findings)
         })
     }
 
@@ -478,11 +437,8 @@ impl Plugin {
         env: &str,
         profile: &types::ProfileRef,
     ) -> Result<types::ExportOutput, PluginFailure> {
-        let pre = self.serving(Step::Export, &self.pres.exporter)?;
         self.call(Step::Export, cx, |store| {
-            pre.instantiate(&mut *store)?
-                .ferry_plugin_exporter()
-                .call_export(store, cx, env, profile)
+            self.steps.export(store, cx, env, profile)
         })
     }
 
@@ -492,11 +448,30 @@ impl Plugin {
         env: &str,
         document: &str,
     ) -> Result<types::ImportOutput, PluginFailure> {
-        let pre = self.serving(Step::Import, &self.pres.importer)?;
         self.call(Step::Import, cx, |store| {
-            pre.instantiate(&mut *store)?
-                .ferry_plugin_importer()
-                .call_import(store, cx, env, document)
+            self.steps.import(store, cx, env, document)
+        })
+    }
+}
+
+impl Plugin {
+    /// What one of its finding codes means, from a validator that exports `explainer` (since
+    /// 1.1.0): none for a code it never reports; refused, with what to do, when it cannot say.
+    pub fn explain(&self, code: &str) -> Result<Option<String>, PluginFailure> {
+        self.serving(Step::Validate)?;
+        self.steps.explains().map_err(|message| {
+            self.failure(Step::Validate, FailureKind::Incompatible { message })
+        })?;
+        // The call runs bounded like any other: it gets a context that names no environment.
+        let cx = types::Context {
+            run_id: "explain".into(),
+            step: Step::Validate.name().into(),
+            source_env: None,
+            target_env: None,
+            dry_run: true,
+        };
+        self.call(Step::Validate, &cx, |store| {
+            self.steps.explain(store, code).map(Ok)
         })
     }
 }

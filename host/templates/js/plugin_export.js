@@ -1,5 +1,5 @@
 // The component: ferry calls exporter.export to read a profile (needs palette-api:read).
-import { send } from 'ferry:plugin/palette-api@1.0.0';
+import { send } from 'ferry:plugin/palette-api@{{contract}}';
 import { request, documentOf } from './logic.js';
 
 export const exporter = {

@@ -1,5 +1,5 @@
 // The component: ferry calls importer.import to create a profile (needs palette-api:write).
-import { send } from 'ferry:plugin/palette-api@1.0.0';
+import { send } from 'ferry:plugin/palette-api@{{contract}}';
 import { request, uidOf } from './logic.js';
 
 export const importer = {

@@ -1,5 +1,5 @@
 // The component: ferry calls masker.mask for every profile it exports or masks.
-import { get } from 'ferry:plugin/config@1.0.0';
+import { get } from 'ferry:plugin/config@{{contract}}';
 import { maskDocument } from './logic.js';
 
 export const masker = {

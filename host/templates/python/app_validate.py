@@ -21,6 +21,7 @@ class Validator(exports.Validator):
                 yaml_path=None,
                 subject=types.Subject_Pack(f["pack"]),
                 hint=f["hint"],
+                fix=None,
             )
             for f in found
         ]

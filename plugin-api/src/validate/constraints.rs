@@ -20,27 +20,35 @@ use crate::mask::PLACEHOLDER;
 use crate::types::SchemaField;
 use crate::values::{self, Scalar};
 
+/// How a value breaks its schema field.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Problem {
+    /// The field is required and has no value.
     Required,
     /// The value, and the format it fails.
     Format {
+        /// The value.
         value: String,
+        /// The format, e.g. `${number}`.
         format: String,
     },
     /// The value, and the pattern it does not match.
     Regex {
+        /// The value.
         value: String,
+        /// The pattern.
         pattern: String,
     },
 }
 
+/// One value at fault against its pack's schema.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
     /// The schema field's name (a dotted path, maybe with `$[]`).
     pub field: String,
     /// The dotted path of the value at fault (for `required`, the field's path).
     pub yaml_path: String,
+    /// What is wrong with it.
     pub problem: Problem,
 }
 

@@ -17,6 +17,7 @@ pub struct Text<'a> {
     pub pack: usize,
     /// JSON pointer of the string.
     pub pointer: String,
+    /// The string itself.
     pub body: &'a str,
     /// A values YAML, parsed (`None` for manifests); `Err` when it is not YAML.
     pub scalars: Option<Result<Vec<Scalar>, String>>,
@@ -51,10 +52,13 @@ pub fn texts(profile: &Profile) -> Vec<Text<'_>> {
 /// A name referenced in the document: where it is first used, and how often.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Use {
+    /// The macro's or variable's name.
     pub name: String,
+    /// JSON pointer of the string holding its first use.
     pub pointer: String,
     /// The dotted path of the value holding the first use, when it is in a values YAML value.
     pub yaml_path: Option<String>,
+    /// How many times the document uses it.
     pub count: usize,
 }
 
@@ -169,7 +173,12 @@ pub fn undefined_macros(uses: &[Use], defined: &HashSet<String>, env: &str) -> V
             .hint(format!(
                 "create it in {env} first, or let ferry create it: --create-macros --set macro.{}=VALUE",
                 u.name
-            ));
+            ))
+            .fix([
+                "--create-macros".to_string(),
+                "--set".into(),
+                format!("macro.{}=VALUE", u.name),
+            ]);
             u.place(f)
         })
         .collect()
@@ -184,6 +193,11 @@ pub fn masked_values(profile: &Profile, texts: &[Text<'_>]) -> Vec<Finding> {
             "supply the real value: --secrets BUNDLE (sealed by the export){set}, or --allow-masked to type it in Palette after the import"
         )
     };
+    // The fix: `--set` for that place (a manifest's values have none).
+    let with_fix = |f: Finding, target: Option<String>| match target {
+        Some(t) => f.fix(["--set".to_string(), format!("{t}=VALUE")]),
+        None => f,
+    };
     let mut out = Vec::new();
     for t in texts {
         let Some(Ok(scalars)) = &t.scalars else {
@@ -192,18 +206,17 @@ pub fn masked_values(profile: &Profile, texts: &[Text<'_>]) -> Vec<Finding> {
         let pack = &profile.spec.template.packs[t.pack].name;
         for s in scalars.iter().filter(|s| s.value == PLACEHOLDER) {
             let path = s.dotted();
-            out.push(
-                finding::error(
-                    codes::VALUE_MASKED,
-                    format!("pack '{pack}': {path} is still the mask {PLACEHOLDER}; Palette would store it as the value"),
-                )
-                .at_value(t.pointer.clone(), path.clone())
-                .hint(hint(
-                    t.pointer
-                        .ends_with("/values")
-                        .then(|| format!("{pack}:{path}")),
-                )),
-            );
+            let target = t
+                .pointer
+                .ends_with("/values")
+                .then(|| format!("{pack}:{path}"));
+            let f = finding::error(
+                codes::VALUE_MASKED,
+                format!("pack '{pack}': {path} is still the mask {PLACEHOLDER}; Palette would store it as the value"),
+            )
+            .at_value(t.pointer.clone(), path.clone())
+            .hint(hint(target.clone()));
+            out.push(with_fix(f, target));
         }
     }
     for (i, v) in profile.spec.variables.iter().flatten().enumerate() {
@@ -219,7 +232,8 @@ pub fn masked_values(profile: &Profile, texts: &[Text<'_>]) -> Vec<Finding> {
                 )
                 .at(pointer.clone())
                 .about(Subject::Variable(v.name.clone()))
-                .hint(hint(Some(format!("var.{}", v.name)))),
+                .hint(hint(Some(format!("var.{}", v.name))))
+                .fix(["--set".to_string(), format!("var.{}=VALUE", v.name)]),
             );
         }
     }

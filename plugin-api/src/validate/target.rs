@@ -60,8 +60,11 @@ pub fn name_taken(
 /// A registry of the target.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Registry {
+    /// Its uid in the target.
     pub uid: String,
+    /// Its name, what documents are matched by.
     pub name: String,
+    /// `pack`, `helm` or `oci`.
     pub kind: String,
 }
 
@@ -108,12 +111,15 @@ pub fn registry_pack_name(name: &str) -> &str {
 /// What one document pack needs from the target: a registry (by name and kind) holding it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Need {
+    /// Index of the pack in `spec.template.packs`.
     pub index: usize,
     /// As the registry knows it.
     pub name: String,
+    /// The pack's version.
     pub version: String,
     /// The registry named by the document, if any.
     pub registry: Option<String>,
+    /// The registry kind that serves it ([`kind_for_type`]).
     pub kind: String,
 }
 
@@ -186,22 +192,21 @@ pub fn pack_findings(needs: &[(Need, Vec<Registry>)], all: &[Registry], env: &st
                     continue;
                 }
                 let add = format!("add {} {} to '{reg}' in {env}", need.name, need.version);
-                let hint = match holders.iter().find(|h| h.kind == need.kind) {
-                    Some(holder) => format!(
-                        "take it from the registry that holds it: --pack-map '{pack}={}', or {add}",
-                        holder.name
-                    ),
-                    None => add,
-                };
-                out.push(
-                    finding::error(
-                        codes::PACK_MISSING,
-                        format!("pack {pack} is not in registry '{reg}' of {env}; {held_by}"),
-                    )
-                    .at(pointer)
-                    .about(Subject::Pack(pack))
-                    .hint(hint),
-                );
+                let missing = finding::error(
+                    codes::PACK_MISSING,
+                    format!("pack {pack} is not in registry '{reg}' of {env}; {held_by}"),
+                )
+                .at(pointer)
+                .about(Subject::Pack(pack.clone()));
+                out.push(match holders.iter().find(|h| h.kind == need.kind) {
+                    Some(holder) => missing
+                        .hint(format!(
+                            "take it from the registry that holds it: --pack-map '{pack}={}', or {add}",
+                            holder.name
+                        ))
+                        .fix(["--pack-map".to_string(), format!("{pack}={}", holder.name)]),
+                    None => missing.hint(add),
+                });
             }
             None if !holders.iter().any(|h| h.kind == need.kind) => out.push(
                 finding::error(
@@ -242,7 +247,11 @@ pub fn pack_findings(needs: &[(Need, Vec<Registry>)], all: &[Registry], env: &st
             .hint(format!(
                 "map it to a registry of {env} that holds the packs: --registry-map '{reg}={}'",
                 same_kind.first().copied().unwrap_or("NAME")
-            )),
+            ))
+            .fix([
+                "--registry-map".to_string(),
+                format!("{reg}={}", same_kind.first().copied().unwrap_or("NAME")),
+            ]),
         );
     }
     out

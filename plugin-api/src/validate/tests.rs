@@ -112,6 +112,14 @@ fn macros_are_reported_once_each_at_their_first_use() {
             .unwrap()
             .contains("--create-macros --set macro.REGION=VALUE")
     );
+    assert_eq!(
+        region.fix.as_ref().map(|f| f.args.clone()),
+        Some(vec![
+            "--create-macros".to_string(),
+            "--set".into(),
+            "macro.REGION=VALUE".into()
+        ])
+    );
     let token = &found[1];
     assert_eq!(
         token.path.as_deref(),
@@ -162,6 +170,14 @@ fn undeclared_variables_masked_values_and_bad_yaml_are_found_without_a_target() 
             && hint.contains("--set 'app:db.password=VALUE'")
             && hint.contains("--allow-masked"),
         "{hint}"
+    );
+    let fix = |f: &crate::types::Finding| f.fix.as_ref().map(|f| f.args.join(" "));
+    assert_eq!(fix(masked).as_deref(), Some("--set app:db.password=VALUE"));
+    assert_eq!(fix(&found[3]).as_deref(), Some("--set var.token=VALUE"));
+    assert_eq!(
+        fix(&found[1]),
+        None,
+        "an undeclared variable has no flag to fix it"
     );
     assert_eq!(
         found[3].path.as_deref(),
@@ -288,6 +304,10 @@ fn missing_packs_and_registries_name_what_exists() {
         Some(
             "map it to a registry of staging that holds the packs: --registry-map 'Gone Repo=Public Repo'"
         )
+    );
+    assert_eq!(
+        gone.fix.as_ref().map(|f| f.args.join("|")).as_deref(),
+        Some("--registry-map|Gone Repo=Public Repo")
     );
 }
 

@@ -1,10 +1,19 @@
-//! The built-in validator: checks the document against the run's target environment. The checks
-//! and their finding codes are documented and tested in `ferry_plugin_api::validate`.
+//! The built-in validator: checks the document against the run's target environment, and explains
+//! its finding codes. The checks and their codes are documented and tested in
+//! `ferry_plugin_api::validate`.
 
 use ferry_plugin_api::types::{Context, Finding, PackMeta, PluginError};
-use ferry_plugin_api::{api, export_validator, log, validate, validator};
+use ferry_plugin_api::{
+    api, explainer, export_explainer, export_validator, log, validate, validator,
+};
 
 struct PaletteValidate;
+
+impl explainer::Guest for PaletteValidate {
+    fn explain(code: String) -> Option<String> {
+        validate::codes::explain(&code).map(str::to_string)
+    }
+}
 
 impl validator::Guest for PaletteValidate {
     fn validate(
@@ -27,3 +36,4 @@ impl validator::Guest for PaletteValidate {
 }
 
 export_validator!(PaletteValidate);
+export_explainer!(PaletteValidate);
