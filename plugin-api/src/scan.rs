@@ -121,7 +121,7 @@ pub fn scan(document: &str, allow: &AllowList) -> Result<Scan, String> {
     for field in fields(document)? {
         let hits = match &field.place {
             Place::Yaml { manifest } => scan_yaml(&field.literal.text, *manifest)
-                .map_err(|e| format!("{}: {e}", field.pointer))?,
+                .map_err(|e| format!("{}: {e}", field.what))?,
             Place::Variable { name } => scan_variable(name, &field.literal.text),
         };
         let mut field_edits = Vec::new();
@@ -178,7 +178,7 @@ pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String>
         let mut seen: HashMap<&str, usize> = HashMap::new();
         let docs = match field.place {
             Place::Yaml { .. } => {
-                values::document_scalars(text).map_err(|e| format!("{}: {e}", field.pointer))?
+                values::document_scalars(text).map_err(|e| format!("{}: {e}", field.what))?
             }
             Place::Variable { .. } => Vec::new(),
         };
@@ -220,6 +220,8 @@ enum Place {
 /// One string of the document that may hold secrets.
 struct Field {
     pointer: String,
+    /// What the field is, for an error about it: `pack 'a' values (/spec/...)`.
+    what: String,
     literal: Literal,
     place: Place,
 }
@@ -227,26 +229,35 @@ struct Field {
 fn fields(document: &str) -> Result<Vec<Field>, String> {
     let skim = Skim::parse(document)?;
     let mut out = Vec::new();
-    let mut add = |pointer: String, raw: Option<&RawValue>, place: Place| -> Result<(), String> {
+    let mut add = |pointer: String, what: String, raw: Option<&RawValue>, place: Place| {
         let Some(raw) = raw else { return Ok(()) };
-        if let Some(literal) = Literal::of(document, raw).map_err(|e| format!("{pointer}: {e}"))? {
+        let what = format!("{what} ({pointer})");
+        if let Some(literal) = Literal::of(document, raw).map_err(|e| format!("{what}: {e}"))? {
             out.push(Field {
                 pointer,
+                what,
                 literal,
                 place,
             });
         }
-        Ok(())
+        Ok::<_, String>(())
     };
     for (p, pack) in skim.packs().iter().enumerate() {
         add(
             pack_pointer(p, "values"),
+            format!("pack '{}' values", pack.name),
             pack.values,
             Place::Yaml { manifest: false },
         )?;
         for (m, manifest) in pack.manifests.iter().flatten().enumerate() {
             let pointer = format!("{}/{m}/content", pack_pointer(p, "manifests"));
-            add(pointer, manifest.content, Place::Yaml { manifest: true })?;
+            let what = format!("pack '{}' manifest {m}", pack.name);
+            add(
+                pointer,
+                what,
+                manifest.content,
+                Place::Yaml { manifest: true },
+            )?;
         }
     }
     for (v, var) in skim.variables()?.iter().enumerate() {
@@ -255,6 +266,7 @@ fn fields(document: &str) -> Result<Vec<Field>, String> {
         };
         add(
             variable_pointer(v, "defaultValue"),
+            format!("variable '{}' default", var.name),
             var.default_value,
             place,
         )?;
@@ -961,7 +973,7 @@ mod tests {
             panic!("invalid YAML accepted");
         };
         assert!(
-            err.starts_with("/spec/template/packs/1/values: invalid YAML"),
+            err.starts_with("pack 'pack' values (/spec/template/packs/1/values): invalid YAML"),
             "{err}"
         );
     }
