@@ -36,6 +36,7 @@ pub mod projects;
 pub mod sandbox;
 pub mod session;
 pub mod table;
+pub mod user_file;
 pub mod validate;
 
 #[derive(Parser)]
