@@ -131,26 +131,17 @@ pub fn write_outputs(
                 extracted.name, extracted.version
             )),
         });
-    // Every place is checked before anything is written: a bad one leaves none of the files.
-    let bundle = args.secrets_out.as_ref().filter(|_| sealed);
-    for path in [
-        bundle,
-        template.as_ref(),
-        output.map(PathBuf::from).as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        user_file::check_destination(path)?;
-    }
+    // All the files or none: a document is never left without its bundle, nor a bundle alone.
+    let mut files = Vec::new();
+    let mut said = Vec::new();
     if let (Some(path), true, Some(credentials)) = (&args.secrets_out, sealed, credentials) {
         let bundle = Bundle {
             values: extracted.secrets.clone(),
             macros: extracted.macros.clone(),
         };
         let file = secrets::seal_bundle(credentials.key(), &label, &bundle);
-        user_file::write(path, file.as_bytes())?;
-        say(&format!(
+        files.push((path.clone(), file.into_bytes()));
+        said.push(format!(
             "secrets   {} value(s) and {} macro(s) sealed into {}",
             bundle.values.len(),
             bundle.macros.len(),
@@ -158,22 +149,28 @@ pub fn write_outputs(
         ));
     }
     if let Some(path) = template {
-        user_file::write(
-            &path,
-            secrets::template_text(&label, &extracted.placeholders).as_bytes(),
-        )?;
-        say(&format!(
+        let text = secrets::template_text(&label, &extracted.placeholders);
+        said.push(format!(
             "template  {} value(s) Palette withheld are listed in {}: fill them before importing",
             extracted.placeholders.len(),
             path.display()
         ));
+        files.push((path, text.into_bytes()));
     }
-    match output {
+    let stdout = match output {
         Some(path) => {
-            user_file::write(path, text.as_bytes())?;
-            say(&format!("wrote     {label} to {}", path.display()));
+            said.push(format!("wrote     {label} to {}", path.display()));
+            files.push((path.to_path_buf(), text.into_bytes()));
+            None
         }
-        None => super::table::print_stdout(&(text + "\n"))?,
+        None => Some(text),
+    };
+    user_file::write_all(&files)?;
+    for line in said {
+        say(&line);
+    }
+    if let Some(text) = stdout {
+        super::table::print_stdout(&(text + "\n"))?;
     }
     Ok(())
 }

@@ -9,10 +9,10 @@
 use std::fs::{self, File, FileType};
 use std::io::{ErrorKind, Read};
 use std::os::unix::fs::FileTypeExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::hints::with_hint;
-use crate::config::atomic::write_atomic;
+use crate::config::atomic::stage;
 
 /// The largest file ferry reads. Palette's exports are kilobytes to a few MiB; this leaves room for
 /// a profile with big manifests, and is fixed: a plugin's memory (`limits.memory-mib`, 256 MiB by
@@ -107,22 +107,34 @@ pub fn check_destination(path: &Path) -> anyhow::Result<()> {
     }
 }
 
-/// Writes `bytes` to `path` whole or not at all (see [`check_destination`]).
-pub fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    check_destination(path)?;
-    write_atomic(path, bytes).map_err(|e| {
-        let err = anyhow::anyhow!("cannot write {}: {e}", path.display());
-        if matches!(
-            e.kind(),
-            ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem
-        ) {
-            return with_hint(
-                err,
-                "ferry writes a temporary file beside it, then renames it over the file: give a path in a folder you can write to",
-            );
-        }
-        err
-    })
+/// Writes each file whole, or (if any cannot be written) none of them: all are checked, then
+/// written beside their places, then renamed into them.
+pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> anyhow::Result<()> {
+    for (path, _) in files {
+        check_destination(path)?;
+    }
+    let staged = files
+        .iter()
+        .map(|(path, bytes)| stage(path, bytes).map_err(|e| cannot_write(path, e)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for (staged, (path, _)) in staged.into_iter().zip(files) {
+        staged.commit().map_err(|e| cannot_write(path, e))?;
+    }
+    Ok(())
+}
+
+fn cannot_write(path: &Path, e: std::io::Error) -> anyhow::Error {
+    let err = anyhow::anyhow!("cannot write {}: {e}", path.display());
+    if matches!(
+        e.kind(),
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem
+    ) {
+        return with_hint(
+            err,
+            "ferry writes a temporary file beside it, then renames it over the file: give a path in a folder you can write to",
+        );
+    }
+    err
 }
 
 fn kind(t: FileType) -> &'static str {
@@ -152,7 +164,7 @@ mod tests {
         fs::write(&path, b"{\n  \"n\": \"h\xc3\xa9\xff\"\n}").unwrap();
         let err = format!("{:#}", read(&path, "the document").unwrap_err());
         assert!(
-            err.contains("byte 0xff at line 2 column 10") && err.contains("doc.json"),
+            err.contains("byte 0xff at line 2 column 11") && err.contains("doc.json"),
             "{err}"
         );
     }
@@ -165,11 +177,18 @@ mod tests {
         let err = format!("{:#}", check_destination(dir.path()).unwrap_err());
         assert!(err.contains("it is a folder, not a file"), "{err}");
         let missing = dir.path().join("no/such/out.json");
-        let err = format!("{:#}", write(&missing, b"x").unwrap_err());
+        let err = format!("{:#}", check_destination(&missing).unwrap_err());
         assert!(err.contains("does not exist"), "{err}");
         let file = dir.path().join("out.json");
-        write(&file, b"x").unwrap();
-        write(&file, b"y").unwrap();
-        assert_eq!(read(&file, "the document").unwrap(), "y");
+        write_all(&[(file.clone(), b"x".to_vec())]).unwrap();
+        // One place that cannot take a file: none is written.
+        let both = [(file.clone(), b"y".to_vec()), (missing, b"z".to_vec())];
+        assert!(write_all(&both).is_err());
+        assert_eq!(read(&file, "the document").unwrap(), "x");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["out.json"], "no temporary file is left");
     }
 }
