@@ -548,17 +548,17 @@ fn run_plugins(
             }
         }
     }
-    match output {
-        Output::Json => outln!(
+    // After a failed mask step the document may still hold what it was to mask: not printed.
+    let shown = (matches!(step, Step::Mask | Step::Export) && !failed).then_some(&doc);
+    match (output, shown) {
+        (Output::Json, _) => outln!(
             "{}",
             serde_json::to_string_pretty(
-                &json!({ "step": step, "plugins": reports, "document": matches!(step, Step::Mask | Step::Export).then_some(&doc) })
+                &json!({ "step": step, "plugins": reports, "document": shown })
             )?
         )?,
-        Output::Table if matches!(step, Step::Mask | Step::Export) => {
-            outln!("{}", for_reader(&doc))?
-        }
-        Output::Table => {}
+        (Output::Table, Some(doc)) => outln!("{}", for_reader(doc))?,
+        (Output::Table, None) => {}
     }
     Ok(if failed {
         exit::failure()
