@@ -5,7 +5,7 @@
 //! Paths use Palette's notation: keys joined by `.`, `$[]` for any element of an array. A key that
 //! itself contains dots (`spectrocloud.com/install-priority`) matches its dotted spelling.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
@@ -160,26 +160,65 @@ fn walk(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<Scalar>
 /// "billion laughs" (aliases of aliases, each multiplying) is not.
 pub const MAX_ALIASED: usize = 10_000;
 
-/// Whether `yaml` is YAML that nests no deeper than [`MAX_DEPTH`] and whose aliases add no more
-/// than [`MAX_ALIASED`] nodes, read without keeping anything: a check to make before a parser
-/// that builds the whole tree, copying what each alias names (the walk above skips aliases).
+/// Whether `yaml` is YAML that nests no deeper than [`MAX_DEPTH`], has no key twice in one
+/// mapping and whose aliases add no more than [`MAX_ALIASED`] nodes, read without keeping
+/// anything: a check to make before a parser that builds the whole tree, copying what each alias
+/// names (the walk above skips aliases), and that would keep one of two keys without a word.
 pub fn check(yaml: &str) -> Result<(), String> {
-    // The nodes under each anchor, and of each open collection: its anchor, the count at its start.
+    /// An open collection: its anchor, the node count at its start, and for a mapping its keys
+    /// and whether the next node is a key.
+    struct Open {
+        anchor: usize,
+        start: usize,
+        keys: Option<(HashSet<String>, bool)>,
+    }
     let mut sizes: HashMap<usize, usize> = HashMap::new();
-    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut open: Vec<Open> = Vec::new();
     let (mut nodes, mut aliased) = (0usize, 0usize);
+    let at = |m: Marker| format!("line {} column {}", m.line(), m.col() + 1);
     for event in Parser::new_from_str(yaml) {
         let (event, span) = event.map_err(invalid)?;
+        // A node in a mapping is its key or its value, in turn.
+        let is_node = matches!(
+            event,
+            Event::Scalar(..)
+                | Event::Alias(_)
+                | Event::MappingStart(..)
+                | Event::SequenceStart(..)
+        );
+        if let (
+            true,
+            Some(Open {
+                keys: Some((keys, next_is_key)),
+                ..
+            }),
+        ) = (is_node, open.last_mut())
+        {
+            if let (true, Event::Scalar(key, ..)) = (*next_is_key, &event)
+                && !keys.insert(key.to_string())
+            {
+                return Err(format!(
+                    "the key {key:?} appears twice in one mapping ({})",
+                    at(span.start)
+                ));
+            }
+            *next_is_key = !*next_is_key;
+        }
         match event {
             Event::MappingStart(..) | Event::SequenceStart(..) if open.len() >= MAX_DEPTH => {
                 return Err(too_deep(span.start));
             }
             Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
-                open.push((anchor, nodes));
+                let keys = matches!(event, Event::MappingStart(..)).then(|| (HashSet::new(), true));
+                open.push(Open {
+                    anchor,
+                    start: nodes,
+                    keys,
+                });
                 nodes += 1;
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                if let Some((anchor, start)) = open.pop()
+                if let Some(Open { anchor, start, .. }) = open.pop()
                     && anchor != 0
                 {
                     sizes.insert(anchor, nodes - start);
@@ -197,9 +236,8 @@ pub fn check(yaml: &str) -> Result<(), String> {
                 nodes = nodes.saturating_add(size);
                 if aliased > MAX_ALIASED {
                     return Err(format!(
-                        "its aliases expand to more than {MAX_ALIASED} values (line {} column {}): ferry does not read a YAML alias bomb",
-                        span.start.line(),
-                        span.start.col() + 1
+                        "its aliases expand to more than {MAX_ALIASED} values ({}): ferry does not read a YAML alias bomb",
+                        at(span.start)
                     ));
                 }
             }
@@ -534,6 +572,11 @@ mod tests {
         // Listing skips aliases: the bomb costs the walk nothing.
         assert_eq!(scalars(&bomb).unwrap().len(), 9);
         check("base: &b {x: 1, y: 2}\none: *b\ntwo: *b\n").unwrap();
+        let err = check("a:\n  b: 1\n  c: [x, x]\n  b: 2\nd: {b: 1}\n").unwrap_err();
+        assert_eq!(
+            err,
+            "the key \"b\" appears twice in one mapping (line 4 column 3)"
+        );
     }
 
     #[test]

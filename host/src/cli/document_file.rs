@@ -12,7 +12,6 @@ use std::path::Path;
 use anyhow::Context as _;
 use ferry_plugin_api::document::Profile;
 use ferry_plugin_api::values::{self, MAX_DEPTH};
-use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
@@ -23,20 +22,24 @@ use crate::pipeline::edit;
 
 /// A profile export read from `path`, as JSON text, and the format it was written in.
 pub fn read(path: &Path) -> anyhow::Result<(String, Format)> {
-    let text = user_file::read(path, "the document")?;
-    let (document, format) = parse(&text)
-        .and_then(|read| shape(&text, read.1).map(|()| read))
-        .map_err(|e| not_an_export(e, path))?;
+    let (document, format) = read_fields(path)?;
     edit::name_version(&document)
         .with_context(|| format!("{} is not a profile export", path.display()))?;
     Ok((document, format))
 }
 
-/// The document at `path` as JSON text, whatever its fields hold: `plugin run` hands plugins any
-/// document (`{}` included), and they say what they make of it.
+/// The document at `path` as JSON text, even without a name or version: `plugin run` hands
+/// plugins any document (`{}` included), and they say what they make of it.
 pub fn read_any(path: &Path) -> anyhow::Result<String> {
+    Ok(read_fields(path)?.0)
+}
+
+/// The document at `path`, its fields of the types Palette gives them.
+fn read_fields(path: &Path) -> anyhow::Result<(String, Format)> {
     let text = user_file::read(path, "the document")?;
-    Ok(parse(&text).map_err(|e| not_an_export(e, path))?.0)
+    parse(&text)
+        .and_then(|read| shape(&text, read.1).map(|()| read))
+        .map_err(|e| not_an_export(e, path))
 }
 
 fn not_an_export(e: anyhow::Error, path: &Path) -> anyhow::Error {
@@ -74,17 +77,13 @@ fn parse(text: &str) -> anyhow::Result<(String, Format)> {
 
 fn from_yaml(text: &str) -> anyhow::Result<(String, Format)> {
     let invalid = |e: String| anyhow::anyhow!("neither JSON nor YAML: {e}");
-    // The tree builder below takes its time over a deep text and copies what aliases name; this
-    // pass reads it without keeping anything, and says which of them it is.
+    // The tree builder below takes its time over a deep text, copies what aliases name and keeps
+    // the last of two keys; this pass reads it without keeping anything, and says where.
     values::check(text).map_err(|e| match e.starts_with("invalid YAML") {
         true => invalid(e),
         false => anyhow::anyhow!("{e}"),
     })?;
-    let invalid = |e: serde_yaml_ng::Error| invalid(e.to_string());
-    Checked::default()
-        .deserialize(serde_yaml_ng::Deserializer::from_str(text))
-        .map_err(invalid)?;
-    let value: Value = serde_yaml_ng::from_str(text).map_err(invalid)?;
+    let value: Value = serde_yaml_ng::from_str(text).map_err(|e| invalid(e.to_string()))?;
     if !value.is_object() {
         anyhow::bail!(
             "it reads as YAML, but as {} rather than a mapping of fields (metadata, spec)",
@@ -94,8 +93,8 @@ fn from_yaml(text: &str) -> anyhow::Result<(String, Format)> {
     Ok((value.to_string(), Format::Yaml))
 }
 
-/// Reads a JSON or YAML value and keeps nothing, refusing what the parsers would let through: a
-/// key twice in one mapping (which one counts differs between readers: Palette's Go decoder keeps
+/// Reads a JSON value and keeps nothing, refusing what serde_json would let through (for YAML,
+/// [`values::check`] does the same): a key twice in one mapping (which one counts differs between readers: Palette's Go decoder keeps
 /// the last, ferry's edits could touch the first, so a secret could stay in clear), and nesting
 /// deeper than [`MAX_DEPTH`] (no profile comes close; past it, code that walks the tree runs out
 /// of stack).
@@ -129,7 +128,7 @@ impl<'de> Visitor<'de> for Checked {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON or YAML value")
+        f.write_str("a JSON value")
     }
 
     fn visit_bool<E>(self, _: bool) -> Result<(), E> {
@@ -178,28 +177,16 @@ impl<'de> Visitor<'de> for Checked {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let inner = self.inner()?;
         let mut keys = HashSet::new();
-        while let Some(key) = map.next_key::<Key>()? {
-            if !keys.insert(key.0.clone()) {
+        while let Some(key) = map.next_key::<String>()? {
+            if keys.contains(&key) {
                 return Err(de::Error::custom(format!(
-                    "the key {:?} appears twice in one mapping",
-                    key.0
+                    "the key {key:?} appears twice in one mapping"
                 )));
             }
+            keys.insert(key);
             map.next_value_seed(inner)?;
         }
         Ok(())
-    }
-}
-
-/// A mapping's key as text, whether YAML reads it as a string, a number or a boolean.
-struct Key(String);
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
-        Ok(Key(match Value::deserialize(d)? {
-            Value::String(s) => s,
-            other => other.to_string(),
-        }))
     }
 }
 
@@ -279,7 +266,10 @@ mod tests {
             "{err}"
         );
         let err = parse("a: 1\nb:\n  c: 1\n  c: 2\n").unwrap_err().to_string();
-        assert!(err.contains("b: the key \"c\" appears twice"), "{err}");
+        assert!(
+            err.contains("the key \"c\" appears twice in one mapping (line 4 column 3)"),
+            "{err}"
+        );
         let deep = format!("{}1{}", "{\"a\":".repeat(200), "}".repeat(200));
         let err = parse(&deep).unwrap_err().to_string();
         assert!(
