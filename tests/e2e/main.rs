@@ -11,6 +11,7 @@ mod credentials_leak;
 mod credentials_sandbox;
 mod demo;
 mod diff;
+mod hostile_input;
 mod languages;
 mod migrate;
 mod org_plugins;
