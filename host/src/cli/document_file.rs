@@ -28,10 +28,11 @@ pub fn read(path: &Path) -> anyhow::Result<(String, Format)> {
     Ok((document, format))
 }
 
-/// The document at `path` as JSON text, even without a name or version: `plugin run` hands
-/// plugins any document (`{}` included), and they say what they make of it.
+/// The document at `path` as JSON text, whatever its fields hold: `plugin run` hands plugins
+/// any document (`{}`, a pack that is `null`), to see what they make of it.
 pub fn read_any(path: &Path) -> anyhow::Result<String> {
-    Ok(read_fields(path)?.0)
+    let text = user_file::read(path, "the document")?;
+    Ok(parse(&text).map_err(|e| not_an_export(e, path))?.0)
 }
 
 /// The document at `path`, its fields of the types Palette gives them.
@@ -94,10 +95,10 @@ fn from_yaml(text: &str) -> anyhow::Result<(String, Format)> {
 }
 
 /// Reads a JSON value and keeps nothing, refusing what serde_json would let through (for YAML,
-/// [`values::check`] does the same): a key twice in one mapping (which one counts differs between readers: Palette's Go decoder keeps
-/// the last, ferry's edits could touch the first, so a secret could stay in clear), and nesting
-/// deeper than [`MAX_DEPTH`] (no profile comes close; past it, code that walks the tree runs out
-/// of stack).
+/// [`values::check`] does the same): a key twice in one mapping (which one counts differs between
+/// readers: Palette's Go decoder keeps the last, ferry's edits could touch the first, so a secret
+/// could stay in clear), and nesting deeper than [`MAX_DEPTH`] (no profile comes close; past it,
+/// code that walks the tree runs out of stack).
 #[derive(Default, Clone, Copy)]
 struct Checked {
     depth: usize,
