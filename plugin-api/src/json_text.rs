@@ -96,14 +96,17 @@ impl Literal {
     pub fn edits(
         &self,
         document: &str,
-        edits: Vec<(Range<usize>, String)>,
+        mut edits: Vec<(Range<usize>, String)>,
     ) -> Vec<(Range<usize>, String)> {
-        let literal = &document[self.raw.clone()];
+        // In order, so one walk of the literal maps them all (a manifest of thousands of
+        // documents can have thousands of edits).
+        edits.sort_by_key(|(range, _)| range.start);
+        let mut offsets = RawOffsets::new(&document[self.raw.clone()]);
         edits
             .into_iter()
             .map(|(range, new)| {
-                let start = self.raw.start + raw_offset(literal, range.start);
-                let end = self.raw.start + raw_offset(literal, range.end);
+                let start = self.raw.start + offsets.at(range.start);
+                let end = self.raw.start + offsets.at(range.end);
                 let json = encode(&new);
                 (start..end, json[1..json.len() - 1].to_string())
             })
@@ -116,34 +119,53 @@ impl Literal {
     }
 }
 
-/// The byte offset in a JSON string literal (quotes included) where the decoded byte offset
-/// `decoded` falls. serde_json decodes but says nothing of positions, hence this walk.
-fn raw_offset(literal: &str, decoded: usize) -> usize {
-    let bytes = literal.as_bytes();
-    let (mut raw, mut out) = (1, 0);
-    while out < decoded && raw < bytes.len() - 1 {
-        if bytes[raw] != b'\\' {
-            let len = utf8_len(bytes[raw]);
-            raw += len;
-            out += len;
-            continue;
-        }
-        if bytes[raw + 1] != b'u' {
-            raw += 2;
-            out += 1;
-            continue;
-        }
-        let unit = u32::from_str_radix(&literal[raw + 2..raw + 6], 16).unwrap_or(0);
-        if (0xD800..0xDC00).contains(&unit) {
-            // A surrogate pair: two escapes, one 4-byte character.
-            raw += 12;
-            out += 4;
-        } else {
-            raw += 6;
-            out += char::from_u32(unit).map_or(3, char::len_utf8);
+/// Byte offsets in a JSON string literal (quotes included) of decoded byte offsets, asked for in
+/// increasing order: a walk that goes on from where the last one stopped. serde_json decodes but
+/// says nothing of positions, hence the walk.
+struct RawOffsets<'a> {
+    literal: &'a str,
+    raw: usize,
+    out: usize,
+}
+
+impl<'a> RawOffsets<'a> {
+    fn new(literal: &'a str) -> Self {
+        RawOffsets {
+            literal,
+            raw: 1,
+            out: 0,
         }
     }
-    raw
+
+    /// Where the decoded byte offset `decoded` (not below the last one asked for) falls.
+    fn at(&mut self, decoded: usize) -> usize {
+        let bytes = self.literal.as_bytes();
+        let (mut raw, mut out) = (self.raw, self.out);
+        while out < decoded && raw < bytes.len() - 1 {
+            if bytes[raw] != b'\\' {
+                let len = utf8_len(bytes[raw]);
+                raw += len;
+                out += len;
+                continue;
+            }
+            if bytes[raw + 1] != b'u' {
+                raw += 2;
+                out += 1;
+                continue;
+            }
+            let unit = u32::from_str_radix(&self.literal[raw + 2..raw + 6], 16).unwrap_or(0);
+            if (0xD800..0xDC00).contains(&unit) {
+                // A surrogate pair: two escapes, one 4-byte character.
+                raw += 12;
+                out += 4;
+            } else {
+                raw += 6;
+                out += char::from_u32(unit).map_or(3, char::len_utf8);
+            }
+        }
+        (self.raw, self.out) = (raw, out);
+        raw
+    }
 }
 
 fn utf8_len(first: u8) -> usize {

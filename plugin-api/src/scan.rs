@@ -124,8 +124,9 @@ pub fn scan(document: &str, allow: &AllowList) -> Result<Scan, String> {
     for field in fields(document)? {
         let literal = field.literal(document)?;
         let hits = match &field.place {
-            Place::Yaml { manifest } => scan_yaml(&literal.text, *manifest)
-                .map_err(|e| format!("{}: {e}", field.pointer))?,
+            Place::Yaml { manifest } => {
+                scan_yaml(&literal.text, *manifest).map_err(|e| format!("{}: {e}", field.what))?
+            }
             Place::Variable { name } => scan_variable(name, &literal.text),
         };
         let mut field_edits = Vec::new();
@@ -183,7 +184,7 @@ pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String>
         let mut seen: HashMap<&str, usize> = HashMap::new();
         let docs = match field.place {
             Place::Yaml { .. } => {
-                values::document_scalars(text).map_err(|e| format!("{}: {e}", field.pointer))?
+                values::document_scalars(text).map_err(|e| format!("{}: {e}", field.what))?
             }
             Place::Variable { .. } => Vec::new(),
         };
@@ -227,6 +228,8 @@ enum Place {
 /// peak.
 struct Field<'a> {
     pointer: String,
+    /// What the field is, for an error about it: `pack 'a' values (/spec/...)`.
+    what: String,
     raw: &'a RawValue,
     place: Place,
 }
@@ -234,8 +237,8 @@ struct Field<'a> {
 impl Field<'_> {
     fn literal(&self, document: &str) -> Result<Literal, String> {
         Literal::of(document, self.raw)
-            .map_err(|e| format!("{}: {e}", self.pointer))?
-            .ok_or_else(|| format!("{}: not a string", self.pointer))
+            .map_err(|e| format!("{}: {e}", self.what))?
+            .ok_or_else(|| format!("{}: not a string", self.what))
     }
 }
 
@@ -243,10 +246,12 @@ impl Field<'_> {
 fn fields<'a>(document: &'a str) -> Result<Vec<Field<'a>>, String> {
     let skim = Skim::parse(document)?;
     let mut out = Vec::new();
-    let mut add = |pointer: String, raw: Option<&'a RawValue>, place: Place| {
+    let mut add = |pointer: String, what: String, raw: Option<&'a RawValue>, place: Place| {
         if let Some(raw) = raw.filter(|r| r.get().starts_with('"')) {
+            let what = format!("{what} ({pointer})");
             out.push(Field {
                 pointer,
+                what,
                 raw,
                 place,
             });
@@ -255,12 +260,19 @@ fn fields<'a>(document: &'a str) -> Result<Vec<Field<'a>>, String> {
     for (p, pack) in skim.packs().iter().enumerate() {
         add(
             pack_pointer(p, "values"),
+            format!("pack '{}' values", pack.name),
             pack.values,
             Place::Yaml { manifest: false },
         );
         for (m, manifest) in pack.manifests.iter().flatten().enumerate() {
             let pointer = format!("{}/{m}/content", pack_pointer(p, "manifests"));
-            add(pointer, manifest.content, Place::Yaml { manifest: true });
+            let what = format!("pack '{}' manifest {m}", pack.name);
+            add(
+                pointer,
+                what,
+                manifest.content,
+                Place::Yaml { manifest: true },
+            );
         }
     }
     for (v, var) in skim.variables()?.iter().enumerate() {
@@ -269,6 +281,7 @@ fn fields<'a>(document: &'a str) -> Result<Vec<Field<'a>>, String> {
         };
         add(
             variable_pointer(v, "defaultValue"),
+            format!("variable '{}' default", var.name),
             var.default_value,
             place,
         );
@@ -976,7 +989,7 @@ mod tests {
             panic!("invalid YAML accepted");
         };
         assert!(
-            err.starts_with("/spec/template/packs/1/values: invalid YAML"),
+            err.starts_with("pack 'pack' values (/spec/template/packs/1/values): invalid YAML"),
             "{err}"
         );
     }

@@ -5,9 +5,10 @@
 //! Paths use Palette's notation: keys joined by `.`, `$[]` for any element of an array. A key that
 //! itself contains dots (`spectrocloud.com/install-priority`) matches its dotted spelling.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use saphyr_parser::{Event, Parser, ScalarStyle};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
 /// One step of a path into the YAML tree.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -53,6 +54,11 @@ pub fn dotted(path: &[Segment]) -> String {
     out
 }
 
+/// How deep a document or a values YAML may nest. Helm values nest a dozen levels or so; past
+/// this a text is hostile, not a profile, and each value's path alone would take memory in
+/// proportion to its depth.
+pub const MAX_DEPTH: usize = 100;
+
 enum Frame {
     Mapping { key: Option<String> },
     Sequence { next: usize },
@@ -85,7 +91,7 @@ fn walk(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<Scalar>
     // The path of the container each frame describes, kept in step with `frames`.
     let mut path: Vec<Segment> = Vec::new();
     for event in Parser::new_from_str(yaml) {
-        let (event, span) = event.map_err(|e| format!("invalid YAML: {e}"))?;
+        let (event, span) = event.map_err(invalid)?;
         match event {
             Event::Scalar(value, style, _, _) => {
                 if let Some(Frame::Mapping { key }) = frames.last_mut()
@@ -121,6 +127,9 @@ fn walk(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<Scalar>
                 });
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if frames.len() >= MAX_DEPTH {
+                    return Err(too_deep(span.start));
+                }
                 if !frames.is_empty() {
                     path.push(child_segment(&mut frames));
                 }
@@ -148,6 +157,114 @@ fn walk(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<Scalar>
         }
     }
     Ok(out)
+}
+
+/// How many nodes aliases may add to a YAML text read into a tree: reuse of a block is fine, a
+/// "billion laughs" (aliases of aliases, each multiplying) is not.
+pub const MAX_ALIASED: usize = 10_000;
+
+/// Whether `yaml` is YAML that nests no deeper than [`MAX_DEPTH`], has no key twice in one
+/// mapping and whose aliases add no more than [`MAX_ALIASED`] nodes, read without keeping
+/// anything: a check to make before a parser that builds the whole tree, copying what each alias
+/// names (the walk above skips aliases), and that would keep one of two keys without a word.
+pub fn check(yaml: &str) -> Result<(), String> {
+    /// An open collection: its anchor, the node count at its start, and for a mapping its keys
+    /// and whether the next node is a key.
+    struct Open {
+        anchor: usize,
+        start: usize,
+        keys: Option<(HashSet<String>, bool)>,
+    }
+    let mut sizes: HashMap<usize, usize> = HashMap::new();
+    let mut open: Vec<Open> = Vec::new();
+    let (mut nodes, mut aliased) = (0usize, 0usize);
+    let at = |m: Marker| format!("line {} column {}", m.line(), m.col() + 1);
+    for event in Parser::new_from_str(yaml) {
+        let (event, span) = event.map_err(invalid)?;
+        // A node in a mapping is its key or its value, in turn.
+        let is_node = matches!(
+            event,
+            Event::Scalar(..)
+                | Event::Alias(_)
+                | Event::MappingStart(..)
+                | Event::SequenceStart(..)
+        );
+        if let (
+            true,
+            Some(Open {
+                keys: Some((keys, next_is_key)),
+                ..
+            }),
+        ) = (is_node, open.last_mut())
+        {
+            if let (true, Event::Scalar(key, ..)) = (*next_is_key, &event)
+                && !keys.insert(key.to_string())
+            {
+                return Err(format!(
+                    "the key {key:?} appears twice in one mapping ({})",
+                    at(span.start)
+                ));
+            }
+            *next_is_key = !*next_is_key;
+        }
+        match event {
+            Event::MappingStart(..) | Event::SequenceStart(..) if open.len() >= MAX_DEPTH => {
+                return Err(too_deep(span.start));
+            }
+            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                let keys = matches!(event, Event::MappingStart(..)).then(|| (HashSet::new(), true));
+                open.push(Open {
+                    anchor,
+                    start: nodes,
+                    keys,
+                });
+                nodes += 1;
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                if let Some(Open { anchor, start, .. }) = open.pop()
+                    && anchor != 0
+                {
+                    sizes.insert(anchor, nodes - start);
+                }
+            }
+            Event::Scalar(_, _, anchor, _) => {
+                nodes += 1;
+                if anchor != 0 {
+                    sizes.insert(anchor, 1);
+                }
+            }
+            Event::Alias(id) => {
+                let size = sizes.get(&id).copied().unwrap_or(1);
+                aliased = aliased.saturating_add(size);
+                nodes = nodes.saturating_add(size);
+                if aliased > MAX_ALIASED {
+                    return Err(format!(
+                        "its aliases expand to more than {MAX_ALIASED} values ({}): ferry does not read a YAML alias bomb",
+                        at(span.start)
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn too_deep(at: Marker) -> String {
+    format!(
+        "the YAML nests deeper than {MAX_DEPTH} levels (line {} column {})",
+        at.line(),
+        at.col() + 1
+    )
+}
+
+/// The parser's error; its own nesting limit (255 levels of `[` and `{`, met while it looks ahead)
+/// is said as ours.
+fn invalid(e: ScanError) -> String {
+    if e.info() == "recursion limit exceeded" {
+        return too_deep(*e.marker());
+    }
+    format!("invalid YAML: {e}")
 }
 
 /// The byte just past the quote that closes the quoted scalar opening at `start`.
@@ -435,6 +552,39 @@ mod tests {
         assert_eq!(paths[1], ["kind", "b"]);
         assert_eq!(paths[3], ["c"]);
         assert_eq!(document_scalars("x: 1").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn deep_nesting_and_alias_bombs_are_refused_with_where() {
+        let flow = format!("a: {}{}\n", "[".repeat(300), "]".repeat(300));
+        let block: String = (0..150)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect();
+        for deep in [flow.as_str(), block.as_str()] {
+            let err = scalars(deep).unwrap_err();
+            assert!(err.contains("nests deeper than 100 levels (line"), "{err}");
+            assert_eq!(check(deep).unwrap_err(), err);
+        }
+        let mut bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n".to_string();
+        for (n, prev) in ["b", "c", "d", "e", "f", "g"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e", "f"])
+        {
+            bomb += &format!("{n}: &{n} [{}]\n", vec![format!("*{prev}"); 9].join(", "));
+        }
+        let err = check(&bomb).unwrap_err();
+        assert!(
+            err.contains("aliases expand to more than 10000 values (line 5"),
+            "{err}"
+        );
+        // Listing skips aliases: the bomb costs the walk nothing.
+        assert_eq!(scalars(&bomb).unwrap().len(), 9);
+        check("base: &b {x: 1, y: 2}\none: *b\ntwo: *b\n").unwrap();
+        let err = check("a:\n  b: 1\n  c: [x, x]\n  b: 2\nd: {b: 1}\n").unwrap_err();
+        assert_eq!(
+            err,
+            "the key \"b\" appears twice in one mapping (line 4 column 3)"
+        );
     }
 
     #[test]

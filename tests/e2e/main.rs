@@ -15,6 +15,7 @@ mod credentials_sandbox;
 mod demo;
 mod diff;
 mod fault_campaign;
+mod hostile_input;
 mod languages;
 mod migrate;
 mod org_plugins;

@@ -6,7 +6,6 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
 use ferry_plugin_api::export::{Candidate, choose, version_order};
 
 use crate::palette::ProfileSummary;
@@ -55,8 +54,7 @@ impl Selection {
     ) -> anyhow::Result<Vec<Vec<ProfileSummary>>> {
         let mut names = self.names.clone();
         if let Some(path) = &self.from_file {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the list {}", path.display()))?;
+            let text = crate::cli::user_file::read(path, "the list")?;
             names.extend(
                 text.lines()
                     .map(|l| l.split('#').next().unwrap_or("").trim())

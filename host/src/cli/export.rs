@@ -2,12 +2,11 @@
 //! stdout), with the secrets sealed beside it and the values Palette withheld listed in a
 //! template. A document is never written while a secret it lost has nowhere to go.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::session::{Session, say};
-use super::{Globals, document_file};
-use crate::config::atomic::write_atomic;
+use super::{Globals, document_file, user_file};
 use crate::pipeline::RunSettings;
 use crate::pipeline::secrets::{self, Bundle};
 use crate::pipeline::transfer::{self, Extracted};
@@ -58,6 +57,17 @@ pub struct WriteArgs {
     pub secrets_template: Option<PathBuf>,
 }
 
+impl WriteArgs {
+    /// Refuses, before any work, a place given for the document or the bundle that cannot take
+    /// a file (the template's place is checked with the others before writing).
+    pub fn check_places(&self) -> anyhow::Result<()> {
+        for path in [&self.output, &self.secrets_out].into_iter().flatten() {
+            user_file::check_destination(path)?;
+        }
+        Ok(())
+    }
+}
+
 /// `NAME[@VERSION]`.
 pub fn profile_ref(text: &str) -> ProfileRef {
     let (name, version) = match text.split_once('@') {
@@ -72,6 +82,7 @@ pub fn profile_ref(text: &str) -> ProfileRef {
 }
 
 pub fn run(args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
+    args.write.check_places()?;
     let session = Session::open(globals, args.write.policy.as_deref(), &[&args.env])?;
     let pipeline = session.pipeline(
         args.write.policy.as_deref(),
@@ -111,49 +122,55 @@ pub fn write_outputs(
         );
     }
     let text = document_file::write(&extracted.document, format)?;
-    if let (Some(path), true, Some(credentials)) = (&args.secrets_out, sealed, credentials) {
-        let bundle = Bundle {
-            values: extracted.secrets.clone(),
-            macros: extracted.macros.clone(),
-        };
-        let file = secrets::seal_bundle(credentials.key(), &label, &bundle);
-        write_file(path, file.as_bytes())?;
-        say(&format!(
-            "secrets   {} value(s) and {} macro(s) sealed into {}",
-            bundle.values.len(),
-            bundle.macros.len(),
-            path.display()
-        ));
-    }
-    if !extracted.placeholders.is_empty() {
-        let path = match (&args.secrets_template, output) {
+    let template =
+        (!extracted.placeholders.is_empty()).then(|| match (&args.secrets_template, output) {
             (Some(p), _) => p.clone(),
             (None, Some(out)) => PathBuf::from(format!("{}.secrets.yaml", out.display())),
             (None, None) => PathBuf::from(format!(
                 "{}-{}.secrets.yaml",
                 extracted.name, extracted.version
             )),
+        });
+    // All the files or none: a document is never left without its bundle, nor a bundle alone.
+    let mut files = Vec::new();
+    let mut said = Vec::new();
+    if let (Some(path), true, Some(credentials)) = (&args.secrets_out, sealed, credentials) {
+        let bundle = Bundle {
+            values: extracted.secrets.clone(),
+            macros: extracted.macros.clone(),
         };
-        write_file(
-            &path,
-            secrets::template_text(&label, &extracted.placeholders).as_bytes(),
-        )?;
-        say(&format!(
+        let file = secrets::seal_bundle(credentials.key(), &label, &bundle);
+        files.push((path.clone(), file.into_bytes()));
+        said.push(format!(
+            "secrets   {} value(s) and {} macro(s) sealed into {}",
+            bundle.values.len(),
+            bundle.macros.len(),
+            path.display()
+        ));
+    }
+    if let Some(path) = template {
+        let text = secrets::template_text(&label, &extracted.placeholders);
+        said.push(format!(
             "template  {} value(s) Palette withheld are listed in {}: fill them before importing",
             extracted.placeholders.len(),
             path.display()
         ));
+        files.push((path, text.into_bytes()));
     }
-    match output {
+    let stdout = match output {
         Some(path) => {
-            write_file(path, text.as_bytes())?;
-            say(&format!("wrote     {label} to {}", path.display()));
+            said.push(format!("wrote     {label} to {}", path.display()));
+            files.push((path.to_path_buf(), text.into_bytes()));
+            None
         }
-        None => super::table::print_stdout(&(text + "\n"))?,
+        None => Some(text),
+    };
+    user_file::write_all(&files)?;
+    for line in said {
+        say(&line);
+    }
+    if let Some(text) = stdout {
+        super::table::print_stdout(&(text + "\n"))?;
     }
     Ok(())
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    write_atomic(path, bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
 }

@@ -124,8 +124,7 @@ pub fn read_secrets(
     path: &Path,
     session: &Session,
 ) -> anyhow::Result<(Vec<Fill>, Vec<MacroValue>)> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("cannot read the secrets {}: {e}", path.display()))?;
+    let text = super::user_file::read(path, "the secrets")?;
     if secrets::is_bundle(&text) {
         let bundle = secrets::open_bundle(
             &text,

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+
 use super::export::{WriteArgs, write_outputs};
 use super::session::say;
 use super::{Globals, document_file};
@@ -25,6 +27,7 @@ pub struct Args {
 }
 
 pub fn run(mut args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
+    args.write.check_places()?;
     let (document, format) = document_file::read(&args.file)?;
     args.write.format.get_or_insert(format);
     let store = globals.store()?;
@@ -33,7 +36,9 @@ pub fn run(mut args: Args, globals: &Globals) -> anyhow::Result<ExitCode> {
     let pipeline = Pipeline::new(&home, policy, None, &[Step::Mask], RunSettings::default())?;
     let packs = super::plugin::pack_metas(&args.schemas)?;
     let (name, version) = edit::name_version(&document)?;
-    let masked = pipeline.mask(document, &packs)?;
+    let masked = pipeline
+        .mask(document, &packs)
+        .with_context(|| format!("cannot mask {}", args.file.display()))?;
     for (plugin, count) in &masked.by_plugin {
         say(&format!("mask      {plugin}: {count} value(s) masked"));
     }

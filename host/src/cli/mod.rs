@@ -37,6 +37,7 @@ pub mod sandbox;
 pub mod session;
 pub mod shell;
 pub mod table;
+pub mod user_file;
 pub mod validate;
 
 #[derive(Parser)]

@@ -377,7 +377,7 @@ pub fn pack_metas(schemas: &[String]) -> anyhow::Result<Vec<types::PackMeta>> {
             let (pack, file) = arg
                 .split_once('=')
                 .ok_or_else(|| anyhow::anyhow!("--schema takes PACK=FILE (the pack's name in the document, then its schema.yaml); got '{arg}'"))?;
-            let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read schema {file}: {e}"))?;
+            let text = super::user_file::read(std::path::Path::new(file), "the schema")?;
             let fields = ferry_plugin_api::schema::parse_schema_yaml(&text).map_err(|e| anyhow::anyhow!("schema {file}: {e}"))?;
             Ok(types::PackMeta { name: pack.to_string(), tag: String::new(), schema: fields.into_iter().map(to_host_field).collect() })
         })
@@ -476,11 +476,7 @@ fn run_plugins(
     output: Output,
 ) -> anyhow::Result<ExitCode> {
     let (mut doc, profile) = match input {
-        Input::Document(path) => (
-            std::fs::read_to_string(&path)
-                .map_err(|e| anyhow::anyhow!("cannot read the document {}: {e}", path.display()))?,
-            None,
-        ),
+        Input::Document(path) => (super::document_file::read_any(&path)?, None),
         Input::Profile(p) => (String::new(), Some(p)),
     };
     let mut packs = pack_metas(schemas)?;
@@ -583,17 +579,17 @@ fn run_plugins(
             }
         }
     }
-    match output {
-        Output::Json => outln!(
+    // After a failed mask step the document may still hold what it was to mask: not printed.
+    let shown = (matches!(step, Step::Mask | Step::Export) && !failed).then_some(&doc);
+    match (output, shown) {
+        (Output::Json, _) => outln!(
             "{}",
             serde_json::to_string_pretty(
-                &json!({ "step": step, "plugins": reports, "document": matches!(step, Step::Mask | Step::Export).then_some(&doc) })
+                &json!({ "step": step, "plugins": reports, "document": shown })
             )?
         )?,
-        Output::Table if matches!(step, Step::Mask | Step::Export) => {
-            outln!("{}", for_reader(&doc))?
-        }
-        Output::Table => {}
+        (Output::Table, Some(doc)) => outln!("{}", for_reader(doc))?,
+        (Output::Table, None) => {}
     }
     Ok(if failed {
         exit::failure()

@@ -4,7 +4,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rand::Rng;
 
@@ -21,33 +21,59 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
 
 /// Replaces `path` with `bytes` atomically; the file is private to its owner (0600).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    stage(path, bytes)?.commit()
+}
+
+/// A file written whole beside the file it will replace, not yet in its place: several can be
+/// staged, then committed, so that a failure to write any of them leaves none.
+pub struct Staged {
+    temp: PathBuf,
+    path: PathBuf,
+    dir: PathBuf,
+}
+
+/// Writes `bytes` to a temporary file beside `path` (mode 0600) and syncs it.
+pub fn stage(path: &Path, bytes: &[u8]) -> io::Result<Staged> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let temp = dir.join(format!(
-        ".{name}.tmp-{}-{:08x}",
-        std::process::id(),
-        rand::thread_rng().r#gen::<u32>()
-    ));
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        crash_point("write:temp-synced");
-        fs::rename(&temp, path)?;
+    let staged = Staged {
+        temp: dir.join(format!(
+            ".{name}.tmp-{}-{:08x}",
+            std::process::id(),
+            rand::thread_rng().r#gen::<u32>()
+        )),
+        path: path.to_path_buf(),
+        dir: dir.to_path_buf(),
+    };
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&staged.temp)?;
+    // From here on, dropping `staged` on an error removes the temporary file.
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    crash_point("write:temp-synced");
+    Ok(staged)
+}
+
+impl Staged {
+    /// Renames the file over its target and syncs the folder.
+    pub fn commit(self) -> io::Result<()> {
+        fs::rename(&self.temp, &self.path)?;
         crash_point("write:renamed");
-        File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
+        File::open(&self.dir)?.sync_all()
     }
-    result
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // Once committed there is nothing by that name any more.
+        let _ = fs::remove_file(&self.temp);
+    }
 }
 
 /// Removes temporary files a crashed writer of `path` left behind (they hold only sealed values).

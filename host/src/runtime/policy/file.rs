@@ -76,8 +76,7 @@ pub struct File {
 
 impl File {
     pub fn read(path: &Path) -> anyhow::Result<File> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read the policy {}: {e}", path.display()))?;
+        let text = crate::cli::user_file::read(path, "the policy")?;
         let doc: Doc = toml::from_str(&text).map_err(|e| {
             let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(1);
             anyhow::anyhow!("invalid policy {}:{line}: {}", path.display(), e.message())
