@@ -3,10 +3,11 @@
 //! http fetch-event`): ferry never links it; outbound HTTP goes through `ferry:plugin/http`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use anyhow::Context as _;
 
+use super::hints::with_hint;
 use super::plugin_new::{Lang, lang_of, world};
 use crate::runtime::manifest::Manifest;
 
@@ -39,7 +40,9 @@ pub fn build(dir: &Path) -> anyhow::Result<PathBuf> {
     let mut cmd = match lang {
         Lang::Rust => {
             let mut cmd = Command::new("cargo");
-            cmd.args(["build", "--release", "--target", "wasm32-wasip2"]);
+            // Diagnostics still go to stderr as text; stdout says which files were built.
+            cmd.args(["build", "--release", "--target", "wasm32-wasip2"])
+                .args(["--message-format", "json-render-diagnostics"]);
             cmd
         }
         Lang::Python => {
@@ -78,30 +81,61 @@ pub fn build(dir: &Path) -> anyhow::Result<PathBuf> {
         manifest.id,
         lang,
         match lang {
-            Lang::Rust => "cargo, wasm32-wasip2",
+            Lang::Rust =>
+                "cargo, wasm32-wasip2; the first build compiles the SDK and its dependencies (minutes), later ones only this crate",
             Lang::Python => "componentize-py; a Python component takes a minute or so",
             Lang::Js => "componentize-js; a JavaScript component takes half a minute or so",
         }
     );
-    let status = cmd
-        .current_dir(dir)
-        .status()
-        .with_context(|| format!("cannot run {:?}", cmd.get_program()))?;
-    anyhow::ensure!(
-        status.success(),
-        "the build failed ({status}); its output is above"
-    );
+    cmd.current_dir(dir);
     if lang == Lang::Rust {
-        let lib = manifest.id.replace('-', "_");
-        // cargo's own target folder, wherever CARGO_TARGET_DIR puts it.
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(|t| dir.join(t))
-            .unwrap_or_else(|| dir.join("target"));
-        let built = target.join(format!("wasm32-wasip2/release/{lib}.wasm"));
+        let built = cargo_component(&mut cmd)?;
         std::fs::copy(&built, &out)
             .with_context(|| format!("cannot copy {} to {}", built.display(), out.display()))?;
+    } else {
+        let status = cmd
+            .status()
+            .with_context(|| format!("cannot run {:?}", cmd.get_program()))?;
+        anyhow::ensure!(
+            status.success(),
+            "the build failed ({status}); its output is above"
+        );
     }
     Ok(out)
+}
+
+/// Runs cargo and returns the component it reports building: cargo's word rather than a guess at
+/// its target folder (CARGO_TARGET_DIR, `build.target-dir` in a config) or the crate's file name.
+fn cargo_component(cmd: &mut Command) -> anyhow::Result<PathBuf> {
+    let output = cmd.stderr(Stdio::inherit()).output().map_err(|e| {
+        with_hint(
+            anyhow::anyhow!("cannot run cargo: {e}"),
+            "a Rust plugin builds with cargo and its wasm32-wasip2 target: install Rust (https://rustup.rs), then `rustup target add wasm32-wasip2`",
+        )
+    })?;
+    anyhow::ensure!(
+        output.status.success(),
+        "the build failed ({}); its output is above",
+        output.status
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| {
+            m["reason"] == "compiler-artifact"
+                && m["target"]["kind"]
+                    .as_array()
+                    .is_some_and(|kinds| kinds.iter().any(|k| k == "cdylib"))
+        })
+        .flat_map(|m| m["filenames"].as_array().cloned().unwrap_or_default())
+        .filter_map(|f| f.as_str().map(PathBuf::from))
+        .find(|f| f.extension().is_some_and(|e| e == "wasm"))
+        .ok_or_else(|| {
+            with_hint(
+                anyhow::anyhow!("cargo built no .wasm component"),
+                "the crate needs `crate-type = [\"cdylib\", \"rlib\"]` under [lib], as `ferry plugin new` writes it",
+            )
+        })
 }
 
 /// The project's own copy of a tool (`.venv`, `node_modules`), else the one on PATH.

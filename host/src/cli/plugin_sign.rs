@@ -6,6 +6,8 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+
 use super::exit;
 use super::hints::with_hint;
 use crate::outln;
@@ -17,7 +19,7 @@ use crate::runtime::signature::{Keypair, SIGNATURE_FILE, SignatureFile};
 pub struct KeygenArgs {
     /// The key's name: how signatures and the policy's [trusted-keys] call it.
     name: String,
-    /// Folder to write NAME.key (secret, 0600) and NAME.pub into.
+    /// Folder to write NAME.key (secret, 0600) and NAME.pub into (created, 0700, if missing).
     #[arg(long, default_value = ".")]
     out: PathBuf,
 }
@@ -48,6 +50,11 @@ pub fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
             "key name '{}' must be letters, digits, '-' and '_' (it names the key files and its [trusted-keys] entry)",
             args.name
         );
+    }
+    // A folder of its own for keys, private; an existing one is left as it is.
+    if !args.out.exists() {
+        crate::config::atomic::ensure_private_dir(&args.out)
+            .with_context(|| format!("cannot create {}", args.out.display()))?;
     }
     let pair = Keypair::generate(&args.name);
     let secret = args.out.join(format!("{}.key", args.name));
