@@ -160,10 +160,11 @@ pub fn create(
             .replace("{{world}}", world(step))
             // JavaScript imports name the interface with its version.
             .replace("{{contract}}", HOST_CONTRACT)
+            // A TOML string, quoted and escaped: a clone's path may hold `"` or `\`.
             .replace(
                 "{{sdk}}",
                 &sdk.as_deref()
-                    .map(|p| p.display().to_string())
+                    .map(|p| toml::Value::String(p.display().to_string()).to_string())
                     .unwrap_or_default(),
             )
     };
@@ -214,6 +215,27 @@ pub fn lang_of(dir: &Path) -> Option<Lang> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_sdk_path_with_quotes_and_backslashes_stays_one_toml_string() {
+        let dir = tempfile::tempdir().unwrap();
+        let sdk = dir.path().join("odd \"clone\\ name").join("plugin-api");
+        std::fs::create_dir_all(&sdk).unwrap();
+        std::fs::write(sdk.join("Cargo.toml"), "").unwrap();
+        let project = dir.path().join("p");
+        create(
+            "acme-x",
+            Step::Mask,
+            Lang::Rust,
+            Some(project.clone()),
+            Some(sdk.clone()),
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(project.join("Cargo.toml")).unwrap();
+        let parsed: toml::Value = toml::from_str(&text).unwrap();
+        let path = parsed["dependencies"]["ferry-plugin-api"]["path"].as_str();
+        assert_eq!(path, Some(sdk.canonicalize().unwrap().to_str().unwrap()));
+    }
 
     #[test]
     fn every_language_and_step_has_its_files() {
