@@ -5,6 +5,7 @@
 //! Paths use Palette's notation: keys joined by `.`, `$[]` for any element of an array. A key that
 //! itself contains dots (`spectrocloud.com/install-priority`) matches its dotted spelling.
 
+use std::collections::HashSet;
 use std::ops::Range;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
@@ -75,7 +76,31 @@ pub fn document_scalars(yaml: &str) -> Result<Vec<Vec<Scalar>>, String> {
 }
 
 /// Lists the scalars; `document_start` is told how many were listed when each document begins.
+/// Two values at one path in a document (a key repeated in a mapping) are refused: a
+/// [`key`] names one value, so a masked one could not be told from the other when restored.
 fn walk(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<Scalar>, String> {
+    let mut starts = vec![0];
+    let out = walk_events(yaml, |listed| {
+        starts.push(listed);
+        document_start(listed);
+    })?;
+    starts.push(out.len());
+    for document in starts.windows(2) {
+        let mut seen = HashSet::new();
+        for scalar in &out[document[0]..document[1]] {
+            if !seen.insert(&scalar.path) {
+                let line = yaml[..scalar.span.start].matches('\n').count() + 1;
+                return Err(format!(
+                    "invalid YAML: a second value at {} (line {line}): a key is repeated in one mapping; keep one",
+                    pointer(&scalar.path)
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn walk_events(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<Scalar>, String> {
     let offsets = ByteOffsets::new(yaml);
     let mut out = Vec::new();
     let mut frames: Vec<Frame> = Vec::new();
@@ -108,7 +133,9 @@ fn walk(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<Scalar>
                     _ => None,
                 }
                 .unwrap_or_else(|| {
-                    start + yaml[start..offsets.byte(span.end.index())].trim_end().len()
+                    // YAML's white space only: a vertical tab or U+00A0 is part of a plain scalar.
+                    let text = &yaml[start..offsets.byte(span.end.index())];
+                    start + text.trim_end_matches([' ', '\t', '\r', '\n']).len()
                 });
                 out.push(Scalar {
                     path: full,
@@ -295,6 +322,14 @@ impl ByteOffsets {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repeated_key_is_refused_with_its_place() {
+        let err = document_scalars("a: 1\nb:\n  c: x\n  c: y\n").unwrap_err();
+        assert!(err.contains("/b/c") && err.contains("line 4"), "{err}");
+        // The same path in two documents is two values.
+        assert_eq!(document_scalars("a: 1\n---\na: 2\n").unwrap().len(), 2);
+    }
 
     #[test]
     fn keys_are_pointers_after_an_optional_document_index() {
