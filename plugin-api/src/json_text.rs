@@ -52,11 +52,12 @@ pub fn string_at(text: &str, pointer: &str) -> Option<String> {
 /// A pointer that does not name a string is an error naming it.
 pub fn replace_strings(text: &str, edits: &[(String, String)]) -> Result<String, String> {
     let mut ranges = Vec::with_capacity(edits.len());
+    let escapes = Escapes::of(text);
     for (pointer, value) in edits {
         let range = span(text, pointer)
             .filter(|r| text[r.clone()].starts_with('"'))
             .ok_or_else(|| format!("the document has no string at {pointer}"))?;
-        ranges.push((range, encode(value)));
+        ranges.push((range, escapes.encode(value)));
     }
     ranges.sort_by_key(|(r, _)| r.start);
     if ranges.windows(2).any(|w| w[0].0.end > w[1].0.start) {
@@ -68,6 +69,58 @@ pub fn replace_strings(text: &str, edits: &[(String, String)]) -> Result<String,
 /// `value` as a JSON string literal, quotes included.
 fn encode(value: &str) -> String {
     serde_json::to_string(value).expect("strings serialize")
+}
+
+/// The escapes a document's writer chose where JSON leaves the choice, so that text put into it
+/// (a restored secret, say) is spelled as the rest was and a document masked then restored comes
+/// back byte for byte. Read from the document being edited:
+///
+/// - `html`: Go's `encoding/json` (Palette) writes `<`, `>`, `&`, U+2028 and U+2029 as `\u003c`...
+///   Assumed unless one of `<`, `>`, `&` appears raw (JSON's own syntax never uses them).
+/// - `ascii`: an ASCII-only writer (Python's default) writes every other character as `\uXXXX`.
+///   Assumed when the document is ASCII and holds such an escape.
+///
+/// Decision: a document that shows neither (its only `<` was in the value taken out) is taken for
+/// Go's, Palette's writer; a value restored into a serde_json-written document that no longer has
+/// any raw `<`, `>` or `&` is then spelled with escapes: the same JSON string, other bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Escapes {
+    pub html: bool,
+    pub ascii: bool,
+}
+
+impl Escapes {
+    pub fn of(document: &str) -> Escapes {
+        let bytes = document.as_bytes();
+        Escapes {
+            html: !bytes.iter().any(|b| matches!(b, b'<' | b'>' | b'&')),
+            ascii: document.is_ascii() && escapes_non_ascii(document),
+        }
+    }
+
+    /// `value` as a JSON string literal, quotes included, with these escapes.
+    pub fn encode(self, value: &str) -> String {
+        let plain = encode(value);
+        if !self.html && !self.ascii {
+            return plain;
+        }
+        let mut out = String::with_capacity(plain.len());
+        for c in plain.chars() {
+            let escape = match c {
+                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => self.html || self.ascii && !c.is_ascii(),
+                _ => self.ascii && !c.is_ascii(),
+            };
+            if !escape {
+                out.push(c);
+                continue;
+            }
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+        out
+    }
 }
 
 /// One string literal of a document: where it is, and what it says.
@@ -99,12 +152,13 @@ impl Literal {
         edits: Vec<(Range<usize>, String)>,
     ) -> Vec<(Range<usize>, String)> {
         let literal = &document[self.raw.clone()];
+        let escapes = Escapes::of(document);
         edits
             .into_iter()
             .map(|(range, new)| {
                 let start = self.raw.start + raw_offset(literal, range.start);
                 let end = self.raw.start + raw_offset(literal, range.end);
-                let json = encode(&new);
+                let json = escapes.encode(&new);
                 (start..end, json[1..json.len() - 1].to_string())
             })
             .collect()
@@ -114,6 +168,29 @@ impl Literal {
     pub fn replace_all(&self, new: &str) -> (Range<usize>, String) {
         (self.raw.clone(), encode(new))
     }
+}
+
+/// Whether `document` holds a `\uXXXX` escape of a non-ASCII character (one that is an escape:
+/// `\\u00e9` is a backslash, then text).
+fn escapes_non_ascii(document: &str) -> bool {
+    let bytes = document.as_bytes();
+    let mut i = 0;
+    while let Some(at) = bytes[i..].iter().position(|b| *b == b'\\') {
+        let escape = i + at;
+        if bytes.get(escape + 1) == Some(&b'u')
+            && document
+                .get(escape + 2..escape + 6)
+                .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                .is_some_and(|unit| unit >= 0x80)
+        {
+            return true;
+        }
+        i = escape + 2;
+        if i >= bytes.len() {
+            return false;
+        }
+    }
+    false
 }
 
 /// The byte offset in a JSON string literal (quotes included) where the decoded byte offset
@@ -186,6 +263,18 @@ mod tests {
             "{ \"b\": 1.50, \"a\" : [ \"y\", {\"k~/\": \"v\\n\"} ],\n  \"z\": \"E\\\"\" }"
         );
         assert!(replace_strings(DOC, &[("/b".into(), "x".into())]).is_err());
+    }
+
+    #[test]
+    fn new_text_is_escaped_as_the_document_shows() {
+        let go = Escapes::of(r#"{"a": "\u003cb\u003e"}"#);
+        assert_eq!(go.encode("<é>"), r#""\u003cé\u003e""#);
+        let serde = Escapes::of(r#"{"a": "<b> é"}"#);
+        assert_eq!(serde.encode("<é>"), r#""<é>""#);
+        let python = Escapes::of(r#"{"a": "<b> \u00e9"}"#);
+        assert_eq!(python.encode("<é😀>"), r#""<\u00e9\ud83d\ude00>""#);
+        // An escaped backslash, then `u00e9`, escapes no character.
+        assert!(!Escapes::of(r#"{"a": "<\\u00e9"}"#).ascii);
     }
 
     #[test]
