@@ -107,7 +107,9 @@ impl Escapes {
         let mut out = String::with_capacity(plain.len());
         for c in plain.chars() {
             let escape = match c {
-                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => self.html || self.ascii && !c.is_ascii(),
+                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                    self.html || self.ascii && !c.is_ascii()
+                }
                 _ => self.ascii && !c.is_ascii(),
             };
             if !escape {

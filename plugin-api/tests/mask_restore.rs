@@ -27,7 +27,13 @@ impl Rng {
     }
 }
 
-const SECRET_KEYS: &[&str] = &["password", "dbPassword", "api_token", "secretKey", "DB-PASSWD"];
+const SECRET_KEYS: &[&str] = &[
+    "password",
+    "dbPassword",
+    "api_token",
+    "secretKey",
+    "DB-PASSWD",
+];
 const PLAIN_KEYS: &[&str] = &["name", "image", "replicas", "host", "spectrocloud.com/x"];
 
 /// A secret scalar as it may be written after `key: ` at `indent` (block scalars run on).
@@ -79,7 +85,11 @@ fn mapping(rng: &mut Rng, indent: usize, depth: usize, out: &mut String) {
             rng.pick(PLAIN_KEYS)
         };
         let shape = rng.below(6);
-        let key = if shape == 1 && depth > 0 { "users" } else { key };
+        let key = if shape == 1 && depth > 0 {
+            "users"
+        } else {
+            key
+        };
         if used.contains(&key) {
             continue;
         }
@@ -201,7 +211,10 @@ fn same_bytes(case: u64, restored: &str, original: &str) {
         .zip(original.bytes())
         .take_while(|(a, b)| a == b)
         .count();
-    let context = |s: &str| s.get(at.saturating_sub(60)..(at + 60).min(s.len())).map(str::to_owned);
+    let context = |s: &str| {
+        s.get(at.saturating_sub(60)..(at + 60).min(s.len()))
+            .map(str::to_owned)
+    };
     panic!(
         "case {case}: restore changed the document at byte {at}:\n restored: {:?}\n original: {:?}",
         context(restored),

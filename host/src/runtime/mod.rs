@@ -37,8 +37,8 @@ use std::sync::{Arc, OnceLock};
 use wasmtime::{Config, Engine};
 
 // The manifest format and its limits are read without the runtime too (fuzzing): see ferry-formats.
-pub use ferry_formats::{limits, manifest};
 pub use error::{FailureKind, PluginFailure};
+pub use ferry_formats::{limits, manifest};
 pub use host::PaletteTransport;
 pub use plugin::Plugin;
 
