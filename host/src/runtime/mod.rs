@@ -36,8 +36,8 @@ use std::sync::{Arc, OnceLock};
 
 use wasmtime::{Config, Engine};
 
-// The manifest format and its limits are read without the runtime too (fuzzing): see ferry-formats.
 pub use error::{FailureKind, PluginFailure};
+// The manifest format and its limits are read without the runtime too (fuzzing): see ferry-formats.
 pub use ferry_formats::{limits, manifest};
 pub use host::PaletteTransport;
 pub use plugin::Plugin;
