@@ -16,8 +16,11 @@ use ferry_plugin_api::mask::mask_document;
 use ferry_plugin_api::scan::{self, AllowList};
 use ferry_plugin_api::{refs, values};
 
+/// What a target checks one input with: it panics where the code broke a promise.
+pub type Check = fn(&[u8]);
+
 /// The targets, by name: what `fuzz/run` runs and what `fuzz/regressions/` is sorted by.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("document", document),
     ("values", values),
     ("scan", scan),
