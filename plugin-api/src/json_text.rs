@@ -147,14 +147,28 @@ impl Literal {
     }
 
     /// Edits to the decoded text, as edits to the document's text: only the bytes that change are
-    /// rewritten, the rest of the literal keeps its escapes (Go's `\u003c`, say).
+    /// rewritten, the rest of the literal keeps its escapes (Go's `\u003c`, say), and new text is
+    /// written with the document's [`Escapes`].
     pub fn edits(
         &self,
         document: &str,
         edits: Vec<(Range<usize>, String)>,
     ) -> Vec<(Range<usize>, String)> {
+        if edits.is_empty() {
+            return edits;
+        }
+        self.edits_with(Escapes::of(document), document, edits)
+    }
+
+    /// [`Literal::edits`] with the document's escapes read once by the caller: reading them costs
+    /// a pass over the whole document, which a caller editing many literals pays once.
+    pub fn edits_with(
+        &self,
+        escapes: Escapes,
+        document: &str,
+        edits: Vec<(Range<usize>, String)>,
+    ) -> Vec<(Range<usize>, String)> {
         let literal = &document[self.raw.clone()];
-        let escapes = Escapes::of(document);
         edits
             .into_iter()
             .map(|(range, new)| {

@@ -91,7 +91,7 @@ use regex_lite::Regex;
 use serde_json::value::RawValue;
 
 use crate::document::{Skim, pack_pointer, variable_pointer};
-use crate::json_text::Literal;
+use crate::json_text::{Escapes, Literal};
 use crate::mask::PLACEHOLDER;
 use crate::types::{MaskOutput, MaskedValue};
 use crate::values::{self, Segment};
@@ -118,6 +118,7 @@ pub fn scan(document: &str, allow: &AllowList) -> Result<Scan, String> {
     let mut masked = Vec::new();
     let mut allowed = Vec::new();
     let mut edits = Vec::new();
+    let escapes = Escapes::of(document);
     for field in fields(document)? {
         let hits = match &field.place {
             Place::Yaml { manifest } => scan_yaml(&field.literal.text, *manifest)
@@ -142,7 +143,7 @@ pub fn scan(document: &str, allow: &AllowList) -> Result<Scan, String> {
                 rule: hit.rule,
             });
         }
-        edits.extend(field.literal.edits(document, field_edits));
+        edits.extend(field.literal.edits_with(escapes, document, field_edits));
     }
     let document = (!edits.is_empty()).then(|| values::replace(document, edits));
     Ok(Scan {
@@ -157,6 +158,7 @@ pub fn scan(document: &str, allow: &AllowList) -> Result<Scan, String> {
 /// password). So the document comes back as it was before masking, byte for byte.
 pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String> {
     let fields = fields(document)?;
+    let escapes = Escapes::of(document);
     let mut edits = Vec::new();
     for m in masked {
         if !fields.iter().any(|f| f.pointer == m.pointer) {
@@ -204,7 +206,7 @@ pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String>
             *nth += 1;
             field_edits.push((range, m.value.clone()));
         }
-        edits.extend(field.literal.edits(document, field_edits));
+        edits.extend(field.literal.edits_with(escapes, document, field_edits));
     }
     Ok(values::replace(document, edits))
 }
