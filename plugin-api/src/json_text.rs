@@ -52,11 +52,12 @@ pub fn string_at(text: &str, pointer: &str) -> Option<String> {
 /// A pointer that does not name a string is an error naming it.
 pub fn replace_strings(text: &str, edits: &[(String, String)]) -> Result<String, String> {
     let mut ranges = Vec::with_capacity(edits.len());
+    let escapes = Escapes::of(text);
     for (pointer, value) in edits {
         let range = span(text, pointer)
             .filter(|r| text[r.clone()].starts_with('"'))
             .ok_or_else(|| format!("the document has no string at {pointer}"))?;
-        ranges.push((range, encode(value)));
+        ranges.push((range, escapes.encode(value)));
     }
     ranges.sort_by_key(|(r, _)| r.start);
     if ranges.windows(2).any(|w| w[0].0.end > w[1].0.start) {
@@ -68,6 +69,63 @@ pub fn replace_strings(text: &str, edits: &[(String, String)]) -> Result<String,
 /// `value` as a JSON string literal, quotes included.
 fn encode(value: &str) -> String {
     serde_json::to_string(value).expect("strings serialize")
+}
+
+/// The escapes a document's writer chose where JSON leaves the choice, so that text put into it
+/// (a restored secret, say) is spelled as the rest was and a document masked then restored comes
+/// back byte for byte. Read from the document being edited:
+///
+/// - `html`: Go's `encoding/json` (Palette) writes `<`, `>`, `&`, U+2028 and U+2029 as `\u003c`...
+///   Assumed unless one of `<`, `>`, `&` appears raw (JSON's own syntax never uses them).
+/// - `ascii`: an ASCII-only writer (Python's default) writes every other character as `\uXXXX`.
+///   Assumed when the document is ASCII and holds such an escape.
+///
+/// Decision: a document that shows neither (its only `<` was in the value taken out) is taken for
+/// Go's, Palette's writer; a value restored into a serde_json-written document that no longer has
+/// any raw `<`, `>` or `&` is then spelled with escapes: the same JSON string, other bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Escapes {
+    /// `<`, `>` and `&` are written `\u003c`, `\u003e`, `\u0026` (Go's encoder).
+    pub html: bool,
+    /// Every non-ASCII character is written `\uXXXX` (Python's default).
+    pub ascii: bool,
+}
+
+impl Escapes {
+    /// The escapes `document`'s writer used, as far as its text shows them.
+    pub fn of(document: &str) -> Escapes {
+        let bytes = document.as_bytes();
+        Escapes {
+            html: !bytes.iter().any(|b| matches!(b, b'<' | b'>' | b'&')),
+            ascii: document.is_ascii() && escapes_non_ascii(document),
+        }
+    }
+
+    /// `value` as a JSON string literal, quotes included, with these escapes.
+    pub fn encode(self, value: &str) -> String {
+        let plain = encode(value);
+        if !self.html && !self.ascii {
+            return plain;
+        }
+        let mut out = String::with_capacity(plain.len());
+        for c in plain.chars() {
+            let escape = match c {
+                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                    self.html || self.ascii && !c.is_ascii()
+                }
+                _ => self.ascii && !c.is_ascii(),
+            };
+            if !escape {
+                out.push(c);
+                continue;
+            }
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+        out
+    }
 }
 
 /// One string literal of a document: where it is, and what it says.
@@ -92,9 +150,24 @@ impl Literal {
     }
 
     /// Edits to the decoded text, as edits to the document's text: only the bytes that change are
-    /// rewritten, the rest of the literal keeps its escapes (Go's `\u003c`, say).
+    /// rewritten, the rest of the literal keeps its escapes (Go's `\u003c`, say), and new text is
+    /// written with the document's [`Escapes`].
     pub fn edits(
         &self,
+        document: &str,
+        edits: Vec<(Range<usize>, String)>,
+    ) -> Vec<(Range<usize>, String)> {
+        if edits.is_empty() {
+            return edits;
+        }
+        self.edits_with(Escapes::of(document), document, edits)
+    }
+
+    /// [`Literal::edits`] with the document's escapes read once by the caller: reading them costs
+    /// a pass over the whole document, which a caller editing many literals pays once.
+    pub fn edits_with(
+        &self,
+        escapes: Escapes,
         document: &str,
         mut edits: Vec<(Range<usize>, String)>,
     ) -> Vec<(Range<usize>, String)> {
@@ -107,7 +180,7 @@ impl Literal {
             .map(|(range, new)| {
                 let start = self.raw.start + offsets.at(range.start);
                 let end = self.raw.start + offsets.at(range.end);
-                let json = encode(&new);
+                let json = escapes.encode(&new);
                 (start..end, json[1..json.len() - 1].to_string())
             })
             .collect()
@@ -117,6 +190,29 @@ impl Literal {
     pub fn replace_all(&self, new: &str) -> (Range<usize>, String) {
         (self.raw.clone(), encode(new))
     }
+}
+
+/// Whether `document` holds a `\uXXXX` escape of a non-ASCII character (one that is an escape:
+/// `\\u00e9` is a backslash, then text).
+fn escapes_non_ascii(document: &str) -> bool {
+    let bytes = document.as_bytes();
+    let mut i = 0;
+    while let Some(at) = bytes[i..].iter().position(|b| *b == b'\\') {
+        let escape = i + at;
+        if bytes.get(escape + 1) == Some(&b'u')
+            && document
+                .get(escape + 2..escape + 6)
+                .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                .is_some_and(|unit| unit >= 0x80)
+        {
+            return true;
+        }
+        i = escape + 2;
+        if i >= bytes.len() {
+            return false;
+        }
+    }
+    false
 }
 
 /// Byte offsets in a JSON string literal (quotes included) of decoded byte offsets, asked for in
@@ -208,6 +304,18 @@ mod tests {
             "{ \"b\": 1.50, \"a\" : [ \"y\", {\"k~/\": \"v\\n\"} ],\n  \"z\": \"E\\\"\" }"
         );
         assert!(replace_strings(DOC, &[("/b".into(), "x".into())]).is_err());
+    }
+
+    #[test]
+    fn new_text_is_escaped_as_the_document_shows() {
+        let go = Escapes::of(r#"{"a": "\u003cb\u003e"}"#);
+        assert_eq!(go.encode("<é>"), r#""\u003cé\u003e""#);
+        let serde = Escapes::of(r#"{"a": "<b> é"}"#);
+        assert_eq!(serde.encode("<é>"), r#""<é>""#);
+        let python = Escapes::of(r#"{"a": "<b> \u00e9"}"#);
+        assert_eq!(python.encode("<é😀>"), r#""<\u00e9\ud83d\ude00>""#);
+        // An escaped backslash, then `u00e9`, escapes no character.
+        assert!(!Escapes::of(r#"{"a": "<\\u00e9"}"#).ascii);
     }
 
     #[test]

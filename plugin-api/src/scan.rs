@@ -91,7 +91,7 @@ use regex_lite::Regex;
 use serde_json::value::RawValue;
 
 use crate::document::{Skim, pack_pointer, variable_pointer};
-use crate::json_text::Literal;
+use crate::json_text::{Escapes, Literal};
 use crate::mask::PLACEHOLDER;
 use crate::types::{MaskOutput, MaskedValue};
 use crate::values::{self, Segment};
@@ -121,6 +121,7 @@ pub fn scan(document: &str, allow: &AllowList) -> Result<Scan, String> {
     let mut masked = Vec::new();
     let mut allowed = Vec::new();
     let mut edits = Vec::new();
+    let escapes = Escapes::of(document);
     for field in fields(document)? {
         let literal = field.literal(document)?;
         let hits = match &field.place {
@@ -147,7 +148,7 @@ pub fn scan(document: &str, allow: &AllowList) -> Result<Scan, String> {
                 rule: hit.rule,
             });
         }
-        edits.extend(literal.edits(document, field_edits));
+        edits.extend(literal.edits_with(escapes, document, field_edits));
     }
     let document = (!edits.is_empty()).then(|| values::replace(document, edits));
     Ok(Scan {
@@ -162,6 +163,7 @@ pub fn scan(document: &str, allow: &AllowList) -> Result<Scan, String> {
 /// password). So the document comes back as it was before masking, byte for byte.
 pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String> {
     let fields = fields(document)?;
+    let escapes = Escapes::of(document);
     let mut edits = Vec::new();
     for m in masked {
         if !fields.iter().any(|f| f.pointer == m.pointer) {
@@ -210,7 +212,7 @@ pub fn restore(document: &str, masked: &[MaskedValue]) -> Result<String, String>
             *nth += 1;
             field_edits.push((range, m.value.clone()));
         }
-        edits.extend(literal.edits(document, field_edits));
+        edits.extend(literal.edits_with(escapes, document, field_edits));
     }
     Ok(values::replace(document, edits))
 }

@@ -84,7 +84,31 @@ pub fn document_scalars(yaml: &str) -> Result<Vec<Vec<Scalar>>, String> {
 }
 
 /// Lists the scalars; `document_start` is told how many were listed when each document begins.
+/// Two values at one path in a document (a key repeated in a mapping) are refused: a
+/// [`key`] names one value, so a masked one could not be told from the other when restored.
 fn walk(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<Scalar>, String> {
+    let mut starts = vec![0];
+    let out = walk_events(yaml, |listed| {
+        starts.push(listed);
+        document_start(listed);
+    })?;
+    starts.push(out.len());
+    for document in starts.windows(2) {
+        let mut seen = HashSet::new();
+        for scalar in &out[document[0]..document[1]] {
+            if !seen.insert(&scalar.path) {
+                let line = yaml[..scalar.span.start].matches('\n').count() + 1;
+                return Err(format!(
+                    "invalid YAML: a second value at {} (line {line}): a key is repeated in one mapping; keep one",
+                    pointer(&scalar.path)
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn walk_events(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<Scalar>, String> {
     let offsets = ByteOffsets::new(yaml);
     let mut out = Vec::new();
     let mut frames: Vec<Frame> = Vec::new();
@@ -104,7 +128,10 @@ fn walk(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<Scalar>
                 full.push(child_segment(&mut frames));
                 let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
                 let mut start = offsets.byte(span.start.index());
-                if block {
+                // A tagged or anchored scalar's span starts at its properties (`!t 'x'`).
+                let properties = start;
+                start = past_properties(yaml, start);
+                if block && start == properties {
                     start = block_indicator(yaml, start);
                 }
                 // A block scalar's span runs on over the line break and the next line's
@@ -117,7 +144,9 @@ fn walk(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<Scalar>
                     _ => None,
                 }
                 .unwrap_or_else(|| {
-                    start + yaml[start..offsets.byte(span.end.index())].trim_end().len()
+                    // YAML's white space only: a vertical tab or U+00A0 is part of a plain scalar.
+                    let text = &yaml[start..offsets.byte(span.end.index())];
+                    start + text.trim_end_matches([' ', '\t', '\r', '\n']).len()
                 });
                 out.push(Scalar {
                     path: full,
@@ -265,6 +294,20 @@ fn invalid(e: ScanError) -> String {
         return too_deep(*e.marker());
     }
     format!("invalid YAML: {e}")
+}
+
+/// Where a node's content starts, past its tag and anchor (`!t &a 'x'`) if it has them.
+fn past_properties(yaml: &str, mut at: usize) -> usize {
+    let bytes = yaml.as_bytes();
+    while matches!(bytes.get(at), Some(b'!' | b'&')) {
+        while at < bytes.len() && !bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+    }
+    at
 }
 
 /// The byte just past the quote that closes the quoted scalar opening at `start`.
@@ -420,6 +463,32 @@ impl ByteOffsets {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tagged_or_anchored_scalar_is_its_value_alone() {
+        let list = "- !t 'x'\n- !t \"y\"\n- !t z\n- &a !t |\n  b\n";
+        let spans: Vec<&str> = scalars(list)
+            .unwrap()
+            .iter()
+            .map(|s| &list[s.span.clone()])
+            .collect();
+        assert_eq!(spans, ["'x'", "\"y\"", "z", "|\n  b"]);
+        let map = "k: !u x # c\nj: &n 'w'\n";
+        let spans: Vec<&str> = scalars(map)
+            .unwrap()
+            .iter()
+            .map(|s| &map[s.span.clone()])
+            .collect();
+        assert_eq!(spans, ["x", "'w'"]);
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_with_its_place() {
+        let err = document_scalars("a: 1\nb:\n  c: x\n  c: y\n").unwrap_err();
+        assert!(err.contains("/b/c") && err.contains("line 4"), "{err}");
+        // The same path in two documents is two values.
+        assert_eq!(document_scalars("a: 1\n---\na: 2\n").unwrap().len(), 2);
+    }
 
     #[test]
     fn keys_are_pointers_after_an_optional_document_index() {

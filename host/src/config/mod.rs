@@ -21,12 +21,9 @@
 //! - The policy applies to new passphrases (first login, rotation); an existing one is only checked
 //!   against the stored check value.
 
-pub mod atomic;
-pub mod crash_hook;
 pub mod credentials;
-pub mod crypto;
-pub mod passphrase;
-pub mod store;
+// Read without the host too (fuzzing): see ferry-formats.
+pub use ferry_formats::config::{atomic, crash_hook, crypto, passphrase, store};
 
 pub use credentials::Credentials;
 pub use crypto::{Key, open, seal};

@@ -15,6 +15,8 @@ use super::limits::Limits;
 use super::palette_access::{self, CallScope};
 use crate::timing;
 
+pub use ferry_formats::origin::origin_of;
+
 /// How much of a guest's stdout/stderr is kept for the log; the rest is dropped.
 const GUEST_OUTPUT_CAP: usize = 64 * 1024;
 /// The longest log message a plugin may write in one call.
@@ -323,35 +325,5 @@ impl http::Host for State {
         let what = format!("{} {}", req.method, req.url);
         let left = self.time_left(&what)?;
         super::outbound::send(req, &grant.origins, left).map_err(|e| self.explain_late(&what, e))
-    }
-}
-
-/// `scheme://host[:port]` of an http(s) URL without credentials, as the URL parser normalizes it
-/// (lowercase host, default port left out).
-pub fn origin_of(url: &str) -> Option<String> {
-    let url = reqwest::Url::parse(url).ok()?;
-    let plain = matches!(url.scheme(), "http" | "https")
-        && url.host_str().is_some()
-        && url.username().is_empty()
-        && url.password().is_none();
-    plain.then(|| url.origin().ascii_serialization())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origins_compare_scheme_host_and_port() {
-        assert_eq!(
-            origin_of("https://Vault.example:8200/v1/x?y").as_deref(),
-            Some("https://vault.example:8200")
-        );
-        assert_eq!(
-            origin_of("https://vault.example:443/").as_deref(),
-            Some("https://vault.example")
-        );
-        assert_eq!(origin_of("ftp://x"), None);
-        assert_eq!(origin_of("https://user@evil.example"), None);
     }
 }

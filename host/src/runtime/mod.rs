@@ -24,8 +24,6 @@ pub mod error;
 mod guest_error;
 pub mod host;
 pub mod imports;
-pub mod limits;
-pub mod manifest;
 mod outbound;
 pub mod palette_access;
 pub mod plugin;
@@ -42,6 +40,8 @@ use std::sync::{Arc, OnceLock};
 use wasmtime::{Config, Engine};
 
 pub use error::{FailureKind, PluginFailure};
+// The manifest format and its limits are read without the runtime too (fuzzing): see ferry-formats.
+pub use ferry_formats::{limits, manifest};
 pub use host::PaletteTransport;
 pub use plugin::Plugin;
 

@@ -152,7 +152,7 @@ impl std::str::FromStr for Capability {
             _ => match s.strip_prefix("http:") {
                 Some(origin) if origin.starts_with("https://") || origin.starts_with("http://") => {
                     // Kept as the URL parser normalizes it: what requests are compared against.
-                    super::host::origin_of(origin).map(Capability::Http).ok_or_else(|| {
+                    crate::origin::origin_of(origin).map(Capability::Http).ok_or_else(|| {
                         format!("capability '{s}' does not name an origin (http:https://host[:port])")
                     })
                 }

@@ -14,7 +14,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use super::atomic::{ensure_private_dir, remove_stale_temps, write_atomic};
-use crate::native::ProviderRef;
+use crate::config::provider::ProviderRef;
 
 /// The format version this ferry writes: 2 seals every value bound to its place (`ferry:v2:`).
 /// A version 1 file is read and re-sealed as version 2 by the next command that writes it with
@@ -115,6 +115,30 @@ impl ConfigFile {
             .iter_mut()
             .map(|(name, env)| (env.api_key_place(name), &mut env.api_key));
         check.chain(keys)
+    }
+
+    /// Reads the text of the config file at `path` (named in errors), refusing a newer format.
+    pub fn parse(text: &str, path: &Path) -> anyhow::Result<ConfigFile> {
+        let config: ConfigFile = serde_yaml_ng::from_str(text).with_context(|| {
+            format!(
+                "{} is not a valid ferry config; fix it, or move it away and log in again",
+                path.display()
+            )
+        })?;
+        if config.version > FORMAT_VERSION {
+            anyhow::bail!(
+                "{} has format version {}, newer than this ferry reads ({FORMAT_VERSION}): upgrade ferry",
+                path.display(),
+                config.version
+            );
+        }
+        Ok(config)
+    }
+
+    /// The text [`Store::save`] writes.
+    pub fn to_text(&self) -> anyhow::Result<String> {
+        let body = serde_yaml_ng::to_string(self).context("cannot serialize the config")?;
+        Ok(format!("{HEADER}{body}"))
     }
 
     /// Whether any secret is stored (the check value aside).
@@ -220,30 +244,17 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        let config: ConfigFile = serde_yaml_ng::from_str(&text).with_context(|| {
-            format!(
-                "{} is not a valid ferry config; fix it, or move it away and log in again",
-                path.display()
-            )
-        })?;
-        if config.version > FORMAT_VERSION {
-            anyhow::bail!(
-                "{} has format version {}, newer than this ferry reads ({FORMAT_VERSION}): upgrade ferry",
-                path.display(),
-                config.version
-            );
-        }
-        Ok(config)
+        ConfigFile::parse(&text, &path)
     }
 
     /// Writes the config atomically (0600 file, 0700 home). Call while holding [`Store::lock`].
     pub fn save(&self, _lock: &WriteLock, config: &ConfigFile) -> anyhow::Result<()> {
         let path = self.path();
-        let body = serde_yaml_ng::to_string(config).context("cannot serialize the config")?;
+        let text = config.to_text()?;
         ensure_private_dir(&self.home)
             .with_context(|| format!("cannot create ferry's home {}", self.home.display()))?;
         remove_stale_temps(&path);
-        write_atomic(&path, format!("{HEADER}{body}").as_bytes())
+        write_atomic(&path, text.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))
     }
 }
