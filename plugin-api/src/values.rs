@@ -130,7 +130,9 @@ fn walk_events(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<
                 let mut start = offsets.byte(span.start.index());
                 // A tagged or anchored scalar's span starts at its properties (`!t 'x'`).
                 let properties = start;
-                start = past_properties(yaml, start);
+                let span_end = offsets.byte(span.end.index());
+                // An empty scalar's span ends at its tag (`- !t # c`): it stays there.
+                start = past_properties(yaml, start).min(span_end.max(start));
                 if block && start == properties {
                     start = block_indicator(yaml, start);
                 }
@@ -145,7 +147,7 @@ fn walk_events(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<
                 }
                 .unwrap_or_else(|| {
                     // YAML's white space only: a vertical tab or U+00A0 is part of a plain scalar.
-                    let text = &yaml[start..offsets.byte(span.end.index())];
+                    let text = &yaml[start..span_end.max(start)];
                     start + text.trim_end_matches([' ', '\t', '\r', '\n']).len()
                 });
                 out.push(Scalar {
@@ -480,6 +482,14 @@ mod tests {
             .map(|s| &map[s.span.clone()])
             .collect();
         assert_eq!(spans, ["x", "'w'"]);
+        // A tag with no value (null), a comment after it: an empty span where the value would be.
+        let empty = "- !t # c\n- b\n";
+        let spans: Vec<&str> = scalars(empty)
+            .unwrap()
+            .iter()
+            .map(|s| &empty[s.span.clone()])
+            .collect();
+        assert_eq!(spans, ["", "b"]);
     }
 
     #[test]
