@@ -117,7 +117,7 @@ fn walk_events(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<
     for event in Parser::new_from_str(yaml) {
         let (event, span) = event.map_err(invalid)?;
         match event {
-            Event::Scalar(value, style, _, _) => {
+            Event::Scalar(value, style, anchor, tag) => {
                 if let Some(Frame::Mapping { key }) = frames.last_mut()
                     && key.is_none()
                 {
@@ -131,8 +131,12 @@ fn walk_events(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<
                 // A tagged or anchored scalar's span starts at its properties (`!t 'x'`).
                 let properties = start;
                 let span_end = offsets.byte(span.end.index());
-                // An empty scalar's span ends at its tag (`- !t # c`): it stays there.
-                start = past_properties(yaml, start).min(span_end.max(start));
+                // An empty scalar's span ends at its tag (`- !t # c`): it stays there. (Only
+                // where there are properties: a block scalar's span starts at its content,
+                // which may begin with `!`.)
+                if anchor != 0 || tag.is_some() {
+                    start = past_properties(yaml, start).min(span_end.max(start));
+                }
                 if block && start == properties {
                     start = block_indicator(yaml, start);
                 }
@@ -490,6 +494,14 @@ mod tests {
             .map(|s| &empty[s.span.clone()])
             .collect();
         assert_eq!(spans, ["", "b"]);
+        // A block scalar's content may start with `!`: not a tag.
+        let bang = "a: >\n  !x\n";
+        let spans: Vec<&str> = scalars(bang)
+            .unwrap()
+            .iter()
+            .map(|s| &bang[s.span.clone()])
+            .collect();
+        assert_eq!(spans, [">\n  !x"]);
     }
 
     #[test]
