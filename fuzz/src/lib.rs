@@ -87,7 +87,12 @@ pub fn values(data: &[u8]) {
         serde_json::json!({"spec": {"template": {"packs": [{"name": "p", "values": yaml}]}}})
             .to_string();
     let all = |_: &str, _: &values::Scalar| Some("all".to_string());
-    let output = mask_document(&document, |_| true, all, |_| None).expect("the values parsed");
+    let output = match mask_document(&document, |_| true, all, |_| None) {
+        Ok(output) => output,
+        // Refused, saying why: YAML that a replacement would read differently.
+        Err(e) if e.contains("cannot be replaced in place") => return,
+        Err(e) => panic!("the values parsed once, masking failed: {e}"),
+    };
     let Some(masked) = output.document else {
         return;
     };

@@ -69,6 +69,7 @@ pub fn mask_document(
                 pack_edits.push((scalar.span, values::quoted(PLACEHOLDER)));
             }
         }
+        values::check_edits(text, &pack_edits).map_err(in_pack)?;
         edits.extend(literal.edits_with(escapes, document, pack_edits));
     }
     for (index, var) in skim.variables()?.iter().enumerate() {

@@ -148,6 +148,10 @@ pub fn scan(document: &str, allow: &AllowList) -> Result<Scan, String> {
                 rule: hit.rule,
             });
         }
+        if let Place::Yaml { .. } = field.place {
+            values::check_edits(&literal.text, &field_edits)
+                .map_err(|e| format!("{}: {e}", field.what))?;
+        }
         edits.extend(literal.edits_with(escapes, document, field_edits));
     }
     let document = (!edits.is_empty()).then(|| values::replace(document, edits));

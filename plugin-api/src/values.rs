@@ -124,20 +124,25 @@ fn walk_events(yaml: &str, mut document_start: impl FnMut(usize)) -> Result<Vec<
                     *key = Some(value.into_owned());
                     continue;
                 }
+                let segment = child_segment(&mut frames);
+                let properties = anchor != 0 || tag.is_some();
+                // A tag or anchor with no value (`- !t`): a null with nowhere to write a value
+                // in its place; no secret, so not listed (like an alias).
+                if properties && value.is_empty() && style == ScalarStyle::Plain {
+                    continue;
+                }
                 let mut full = path.clone();
-                full.push(child_segment(&mut frames));
+                full.push(segment);
                 let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
                 let mut start = offsets.byte(span.start.index());
-                // A tagged or anchored scalar's span starts at its properties (`!t 'x'`).
-                let properties = start;
                 let span_end = offsets.byte(span.end.index());
-                // An empty scalar's span ends at its tag (`- !t # c`): it stays there. (Only
-                // where there are properties: a block scalar's span starts at its content,
-                // which may begin with `!`.)
-                if anchor != 0 || tag.is_some() {
+                // A tagged or anchored scalar's span starts at its properties (`!t 'x'`). Only
+                // there: a block scalar's span starts at its content, which may begin with `!`.
+                let properties_at = start;
+                if properties {
                     start = past_properties(yaml, start).min(span_end.max(start));
                 }
-                if block && start == properties {
+                if block && start == properties_at {
                     start = block_indicator(yaml, start);
                 }
                 // A block scalar's span runs on over the line break and the next line's
@@ -357,6 +362,31 @@ fn child_segment(frames: &mut [Frame]) -> Segment {
     }
 }
 
+/// Checks that `edits` (each replacing one value's text) leave YAML that reads with the same
+/// places as `yaml`: YAML reads some text leniently (a plain value on an under-indented line after
+/// a tag), and a replacement there would change the structure, so a masker refuses rather than
+/// write a document that no longer parses or means something else.
+pub fn check_edits(yaml: &str, edits: &[(Range<usize>, String)]) -> Result<(), String> {
+    if edits.is_empty() {
+        return Ok(());
+    }
+    let places = |text: &str| -> Result<Vec<Vec<Segment>>, String> {
+        Ok(document_scalars(text)?
+            .into_iter()
+            .flatten()
+            .map(|s| s.path)
+            .collect())
+    };
+    let after = places(&replace(yaml, edits.to_vec()));
+    if after.ok() != Some(places(yaml)?) {
+        let line = yaml[..edits[0].0.start].lines().count().max(1);
+        return Err(format!(
+            "its values cannot be replaced in place without changing how the YAML reads (near line {line}): indent the value under its key, then try again"
+        ));
+    }
+    Ok(())
+}
+
 /// The exact place of a value, as a JSON pointer into the YAML tree (`/charts/app/users/1/token`):
 /// unlike the dotted notation it names one array element and survives keys that contain dots.
 pub fn pointer(path: &[Segment]) -> String {
@@ -486,14 +516,14 @@ mod tests {
             .map(|s| &map[s.span.clone()])
             .collect();
         assert_eq!(spans, ["x", "'w'"]);
-        // A tag with no value (null), a comment after it: an empty span where the value would be.
-        let empty = "- !t # c\n- b\n";
-        let spans: Vec<&str> = scalars(empty)
+        // A tag with no value (a null), a comment after it: not listed; the next keeps its index.
+        let empty = "- !t # c\n- b\n- !u\n";
+        let listed: Vec<(String, &str)> = scalars(empty)
             .unwrap()
             .iter()
-            .map(|s| &empty[s.span.clone()])
+            .map(|s| (pointer(&s.path), &empty[s.span.clone()]))
             .collect();
-        assert_eq!(spans, ["", "b"]);
+        assert_eq!(listed, [("/1".to_string(), "b")]);
         // A block scalar's content may start with `!`: not a tag.
         let bang = "a: >\n  !x\n";
         let spans: Vec<&str> = scalars(bang)
