@@ -341,8 +341,14 @@ fn closing_quote(yaml: &str, start: usize) -> Option<usize> {
 /// A block scalar's span starts at its content; the value starts at its `|` or `>` on the line
 /// before (which may end in a comment).
 fn block_indicator(yaml: &str, content_start: usize) -> usize {
-    let line_end = yaml[..content_start].rfind('\n').unwrap_or(0);
-    let line_start = yaml[..line_end].rfind('\n').map_or(0, |i| i + 1);
+    // The header is the last line before the content that is not blank (blank lines may come
+    // between: they belong to the value).
+    let mut line_end = yaml[..content_start].rfind('\n').unwrap_or(0);
+    let mut line_start = yaml[..line_end].rfind('\n').map_or(0, |i| i + 1);
+    while line_start > 0 && yaml[line_start..line_end].trim().is_empty() {
+        line_end = line_start - 1;
+        line_start = yaml[..line_end].rfind('\n').map_or(0, |i| i + 1);
+    }
     let header = &yaml[line_start..line_end];
     let header = header.find(" #").map_or(header, |i| &header[..i]);
     header
@@ -532,6 +538,15 @@ mod tests {
             .map(|s| &bang[s.span.clone()])
             .collect();
         assert_eq!(spans, [">\n  !x"]);
+        // Blank lines between a block scalar's indicator and its content are part of it.
+        let blank = "a: |\n\n  x\nb: >\n\n\n  >\n";
+        let spans: Vec<&str> = document_scalars(blank)
+            .unwrap()
+            .iter()
+            .flatten()
+            .map(|s| &blank[s.span.clone()])
+            .collect();
+        assert_eq!(spans, ["|\n\n  x", ">\n\n\n  >"]);
     }
 
     #[test]
