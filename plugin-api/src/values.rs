@@ -343,11 +343,11 @@ fn closing_quote(yaml: &str, start: usize) -> Option<usize> {
 fn block_indicator(yaml: &str, content_start: usize) -> usize {
     // The header is the last line before the content that is not blank (blank lines may come
     // between: they belong to the value).
-    let mut line_end = yaml[..content_start].rfind('\n').unwrap_or(0);
-    let mut line_start = yaml[..line_end].rfind('\n').map_or(0, |i| i + 1);
+    let mut line_end = yaml[..content_start].rfind(['\n', '\r']).unwrap_or(0);
+    let mut line_start = yaml[..line_end].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     while line_start > 0 && yaml[line_start..line_end].trim().is_empty() {
         line_end = line_start - 1;
-        line_start = yaml[..line_end].rfind('\n').map_or(0, |i| i + 1);
+        line_start = yaml[..line_end].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     }
     let header = &yaml[line_start..line_end];
     let header = header.find(" #").map_or(header, |i| &header[..i]);
@@ -547,6 +547,15 @@ mod tests {
             .map(|s| &blank[s.span.clone()])
             .collect();
         assert_eq!(spans, ["|\n\n  x", ">\n\n\n  >"]);
+        // A carriage return alone is a line break too (and CRLF).
+        for text in ["a: >\r  x\r", "a: >\r\n\r\n  x\r\n"] {
+            let s = &scalars(text).unwrap()[0];
+            assert!(
+                text[s.span.clone()].starts_with('>'),
+                "{text:?}: {:?}",
+                s.span
+            );
+        }
     }
 
     #[test]
