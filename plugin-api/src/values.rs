@@ -376,15 +376,27 @@ pub fn check_edits(yaml: &str, edits: &[(Range<usize>, String)]) -> Result<(), S
     if edits.is_empty() {
         return Ok(());
     }
-    let places = |text: &str| -> Result<Vec<Vec<Segment>>, String> {
-        Ok(document_scalars(text)?
-            .into_iter()
-            .flatten()
-            .map(|s| s.path)
-            .collect())
-    };
-    let after = places(&replace(yaml, edits.to_vec()));
-    if after.ok() != Some(places(yaml)?) {
+    let before: Vec<Scalar> = document_scalars(yaml)?.into_iter().flatten().collect();
+    let after = document_scalars(&replace(yaml, edits.to_vec())).map(|d| d.into_iter().flatten());
+    // Every value reads as before, but those replaced whole, which read as their replacement; a
+    // value edited inside (a URL's password) only keeps its place.
+    let same = after.is_ok_and(|after| {
+        let after: Vec<Scalar> = after.collect();
+        after.len() == before.len()
+            && before.iter().zip(&after).all(|(b, a)| {
+                let whole = edits.iter().find(|(r, _)| *r == b.span);
+                let inside = edits
+                    .iter()
+                    .any(|(r, _)| r.start >= b.span.start && r.end <= b.span.end);
+                a.path == b.path
+                    && match whole {
+                        Some((_, new)) => scalars(new)
+                            .is_ok_and(|v| v.first().map(|v| &v.value) == Some(&a.value)),
+                        None => inside || a.value == b.value,
+                    }
+            })
+    });
+    if !same {
         let line = yaml[..edits[0].0.start].lines().count().max(1);
         return Err(format!(
             "its values cannot be replaced in place without changing how the YAML reads (near line {line}): indent the value under its key, then try again"
